@@ -1,0 +1,83 @@
+// Runs one source task once ("a pass"): discover the source's markets, then fetch each
+// market's data since its cursor and store it batch by batch (data + cursor atomically).
+// `wick ingest` runs passes directly; the scheduler runs them on their intervals.
+import type { Logger } from 'pino';
+import type { Pool } from '../db/pool.js';
+import type { Source, SourceTask } from '../sources/types.js';
+import { upsertMarkets, upsertVenue, type MarketRef } from './catalog.js';
+import { readCursor, streamKey } from './cursors.js';
+import { writeCandles, writeTickers, writeTrades } from './writers.js';
+
+export interface PassResult {
+  source: string;
+  task: SourceTask['kind'];
+  markets: number;
+  /** Rows newly stored (duplicates of stored rows are not counted). */
+  rows: number;
+  errors: Array<{ market?: string; error: string }>;
+  durationMs: number;
+}
+
+export class SourceRunner {
+  private markets: MarketRef[] = [];
+  private catalogKey = '';
+
+  constructor(readonly source: Source, private readonly pool: Pool, private readonly log: Logger) {}
+
+  /** Discovers markets and records new or changed ones. */
+  async refreshMarkets(signal: AbortSignal): Promise<MarketRef[]> {
+    const specs = await this.source.discoverMarkets({ signal, log: this.log });
+    const key = JSON.stringify(specs);
+    if (key !== this.catalogKey) {
+      await upsertVenue(this.pool, this.source.venue, this.source.venueKind);
+      const refs = await upsertMarkets(this.pool, specs);
+      this.markets = specs.map((s) => refs.get(s.symbol)!);
+      this.catalogKey = key;
+    }
+    return this.markets;
+  }
+
+  async runPass(task: SourceTask, signal: AbortSignal): Promise<PassResult> {
+    const started = Date.now();
+    const result: PassResult = { source: this.source.id, task: task.kind, markets: 0, rows: 0, errors: [], durationMs: 0 };
+    const ctx = { signal, log: this.log };
+    const markets = await this.refreshMarkets(signal);
+    result.markets = markets.length;
+    if (task.kind === 'tickers') {
+      const tickers = await this.source.fetchTickers!(markets.map((m) => m.spec), ctx);
+      const rows = markets.flatMap((m) => (tickers.has(m.spec.symbol) ? [{ marketPk: m.pk, ticker: tickers.get(m.spec.symbol)! }] : []));
+      result.rows = (await writeTickers(this.pool, rows)).inserted;
+    } else {
+      for (const m of markets) {
+        if (signal.aborted) break;
+        try {
+          result.rows += await this.ingestMarket(task.kind, m, signal);
+        } catch (e) {
+          if (signal.aborted) break;
+          const error = (e as Error).message;
+          result.errors.push({ market: m.id, error });
+          this.log.error({ source: this.source.id, market: m.id, task: task.kind, err: error }, 'ingest failed for a market');
+        }
+      }
+    }
+    result.durationMs = Date.now() - started;
+    return result;
+  }
+
+  private async ingestMarket(kind: 'trades' | 'candles', m: MarketRef, signal: AbortSignal): Promise<number> {
+    const stream = streamKey(kind, m.id);
+    const cursor = await readCursor(this.pool, this.source.id, stream);
+    const ctx = { signal, log: this.log };
+    let rows = 0;
+    if (kind === 'trades') {
+      for await (const batch of this.source.fetchTrades!(m.spec, cursor, ctx)) {
+        rows += (await writeTrades(this.pool, m.pk, batch.items, this.source.id, stream, batch.cursor)).inserted;
+      }
+    } else {
+      for await (const batch of this.source.fetchCandles!(m.spec, cursor, ctx)) {
+        rows += (await writeCandles(this.pool, m.pk, batch.resolution, batch.items, this.source.id, stream, batch.cursor)).inserted;
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,70 @@
+// Starting and stopping Wick in a role: "all" (API + ingest in one process), "api", or
+// "worker" (ingest only). Shutdown runs in order: stop taking work, finish in-flight
+// writes, close the API, close the pool, stop the embedded Postgres.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApi } from './api/app.js';
+import type { LoadedConfig } from './config/load.js';
+import { openDatabase, type Database } from './db/index.js';
+import { migrate } from './db/migrate.js';
+import { IngestScheduler } from './ingest/scheduler.js';
+import { createLogger } from './log.js';
+import { createSource } from './sources/registry.js';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface RunningWick {
+  db: Database;
+  log: Logger;
+  api: FastifyInstance | null;
+  /** http://host:port when the API runs. */
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startWick(loaded: LoadedConfig, role: Role, log = createLogger(loaded.config.log.level, loaded.config.log.pretty)): Promise<RunningWick> {
+  const { config } = loaded;
+  const db = await openDatabase(config, log, role);
+  let scheduler: IngestScheduler | null = null;
+  let api: FastifyInstance | null = null;
+  try {
+    const applied = await migrate(db.pool);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+
+    if (role !== 'api') {
+      const sources = await Promise.all(config.sources.map((s) => createSource(s, loaded.baseDir)));
+      scheduler = new IngestScheduler(sources, db.pool, log.child({ component: 'ingest' }));
+      await scheduler.start();
+      if (sources.length === 0) log.warn('no sources configured: nothing will be ingested (see examples/ and the README)');
+    }
+    let url: string | null = null;
+    if (role !== 'worker') {
+      api = await buildApi({ pool: db.pool, config, log });
+      await api.listen({ host: config.server.host, port: config.server.port });
+      const addr = api.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
+      url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+    }
+    log.info({ role, url, database: db.description, config: loaded.file ?? '(built-in defaults)', sources: config.sources.map((s) => s.id) }, 'wick started');
+
+    let stopping: Promise<void> | null = null;
+    return {
+      db, log, api, url,
+      stop: () => {
+        stopping ??= (async () => {
+          log.info('shutting down');
+          await api?.close(); // stop accepting requests, finish in-flight ones
+          await scheduler?.stop(); // stop fetching, let the batch being written commit
+          await db.close();
+          log.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await api?.close().catch(() => undefined);
+    await scheduler?.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}
