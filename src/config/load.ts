@@ -52,7 +52,10 @@ export async function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv;
   const semantic = await checkSources(config.sources);
   if (semantic.length) throw new ConfigError(semantic.map(([p, m]) => `${formatPath(p)}: ${m}`), file);
   const baseDir = file ? dirname(file) : cwd;
-  config.dataDir = resolve(baseDir, config.dataDir);
+  // A data directory written in the file is relative to the file; the default and
+  // WICK_DATA_DIR are relative to where Wick is started.
+  const dataDirFromFile = file !== null && !env.WICK_DATA_DIR && (raw as Record<string, unknown>).dataDir !== undefined;
+  config.dataDir = resolve(dataDirFromFile ? baseDir : cwd, config.dataDir);
   return { config, file, baseDir };
 }
 
@@ -130,9 +133,10 @@ function formatIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     case 'invalid_union': {
       const disc = (issue as { discriminator?: string }).discriminator;
       if (disc) {
-        const got = valueAt(raw, [...issue.path, disc]);
-        const known = issue.path[0] === 'sources' ? ` (known: ${SOURCE_TYPES.join(', ')})` : '';
-        return got === undefined ? `${formatPath([...issue.path, disc])}: is required${known}` : `${formatPath([...issue.path, disc])}: unknown source type ${JSON.stringify(got)}${known}`;
+        const path = issue.path[issue.path.length - 1] === disc ? issue.path : [...issue.path, disc];
+        const got = valueAt(raw, path);
+        const known = path[0] === 'sources' ? ` (known: ${SOURCE_TYPES.join(', ')})` : '';
+        return got === undefined ? `${formatPath(path)}: is required${known}` : `${formatPath(path)}: unknown source type ${JSON.stringify(got)}${known}`;
       }
       return `${at}: ${issue.message}`;
     }

@@ -107,13 +107,16 @@ export class CcxtSource implements Source {
       const newest = Math.max(...fresh.map((t) => t.timestamp!));
       yield { items: fresh.map(toTrade), cursor: { since: newest } };
       // Without a start time the venue gives its latest page: one page per pass.
-      if (since === undefined || page.length < o.limit) return;
+      if (since === undefined) return;
       if (newest <= since) {
-        // A full page inside one millisecond: step past it rather than loop forever.
+        // Nothing newer than the cursor: caught up, unless a full page shares one millisecond.
+        if (page.length < o.limit) return;
         ctx.log.warn({ market: market.symbol, since }, 'a full page of trades shares one timestamp; skipping to the next millisecond');
         since += 1;
         continue;
       }
+      // Page sizes are not a reliable end marker (ccxt drops trades before `since` from
+      // pages that venues start at a coarser time), so keep going while pages make progress.
       since = newest;
     }
   }
@@ -129,7 +132,7 @@ export class CcxtSource implements Source {
       const newest = Number(fresh[fresh.length - 1][0]);
       // The cursor stays on the newest (possibly still forming) candle, so it is fetched again.
       yield { items: fresh.map(toCandle), cursor: { since: newest }, resolution };
-      if (since === undefined || page.length < o.limit || newest <= since) return;
+      if (since === undefined || newest <= since) return;
       since = newest;
     }
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseResolution } from '../../domain/resolution.js';
+import { duration } from '../../config/units.js';
 import { sourceId } from '../common-config.js';
 
 export const replayConfigSchema = z.strictObject({
@@ -23,11 +24,15 @@ export const replayConfigSchema = z.strictObject({
   speed: z.number().positive().max(1_000_000).default(1),
   /** Live mode: start over at the end of the file (with new trade ids and times). */
   loop: z.boolean().default(false),
+  /** Live mode: on first start, begin the replayed timeline this long ago ("30m"), so history is there at once. */
+  backdate: duration.optional(),
   /** Rows per stored batch. */
   batchSize: z.number().int().positive().max(100_000).default(5000),
 }).superRefine((c, ctx) => {
-  if (c.mode !== 'live' && (c.speed !== 1 || c.loop)) {
-    ctx.addIssue({ code: 'custom', path: [c.loop ? 'loop' : 'speed'], message: 'only applies to mode: live' });
+  if (c.mode !== 'live') {
+    for (const k of ['speed', 'loop', 'backdate'] as const) {
+      if (k === 'speed' ? c.speed !== 1 : k === 'loop' ? c.loop : c.backdate !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'only applies to mode: live' });
+    }
   }
 });
 

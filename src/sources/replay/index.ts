@@ -95,7 +95,7 @@ export class ReplaySource implements Source {
     if (rows.length === 0) return;
     const t0 = rows[0].ts;
     const span = rows[rows.length - 1].ts - t0;
-    let { index, loop = 0, anchor = Date.now() } = c;
+    let { index, loop = 0, anchor = Date.now() - (this.cfg.backdate ?? 0) } = c;
     while (!ctx.signal.aborted) {
       if (index >= rows.length) {
         if (!this.cfg.loop) return;
