@@ -1,7 +1,7 @@
 // Candles built from the recorded XRP/ETH trades must equal an independent computation
 // from the same trades, to the last digit, at every stored resolution and when rolled up;
 // re-ingesting changes nothing, and trades arriving late or out of order land exactly.
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';

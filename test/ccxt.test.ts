@@ -1,7 +1,7 @@
 // The ccxt source against a real HTTP server on loopback that answers like Kraken:
 // recorded real Kraken responses (ccxt's offline test data), and Kraken-format trade pages
 // built from the recorded XRP/ETH trades to exercise backfill and incremental polling.
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';

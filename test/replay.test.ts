@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
@@ -105,5 +105,25 @@ describe('live replay', () => {
     expect(got[0]).toMatchObject({ id: `0.${raw[0][1]}`, price: String(raw[0][4]) });
     expect(got[raw.length]).toMatchObject({ id: `1.${raw[0][1]}` });
     expect(got[raw.length].ts).toBeGreaterThan(got[raw.length - 1].ts);
+  });
+});
+
+describe('backfill of a growing file', () => {
+  let db: TestDatabase;
+  afterAll(async () => db?.drop());
+
+  it('stores only the rows appended since the last pass', async () => {
+    db = await createTestDatabase();
+    const dir = await mkdtemp(join(tmpdir(), 'wick-replay-'));
+    const file = join(dir, 'grow.json');
+    await writeFile(file, JSON.stringify(raw.slice(0, 5000)));
+    const cfg = parseConfig({ sources: [{ id: 'grow', type: 'replay', market: 'XRP/ETH', file }] });
+    const runner = new SourceRunner(await createSource(cfg.sources[0], dir), db.pool, log);
+    const pass = () => runner.runPass({ kind: 'trades', every: 60_000 }, new AbortController().signal);
+    expect((await pass()).rows).toBe(5000);
+    expect((await pass()).rows).toBe(0);
+    await writeFile(file, JSON.stringify(raw));
+    expect((await pass()).rows).toBe(raw.length - 5000);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM trades')).rows[0].n).toBe(raw.length);
   });
 });

@@ -1,6 +1,6 @@
 // An independent candle computation for tests: plain loops over the raw trades with exact
 // decimals (decimal.js), sharing no code with Wick's SQL.
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 
 Decimal.set({ precision: 60 });
 

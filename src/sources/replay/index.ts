@@ -1,6 +1,7 @@
 // The replay source: recorded trades or candles, either backfilled at once with their
 // original times, or replayed "live": paced at `speed`× real time with times rebased to now,
 // so demos and tests see data arriving as it would from an exchange.
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseResolution } from '../../domain/resolution.js';
@@ -27,6 +28,7 @@ export class ReplaySource implements Source {
   readonly id: string;
   readonly venue: string;
   private recorded: Promise<Recorded> | null = null;
+  private version = '';
   private readonly path: string;
 
   constructor(private readonly cfg: ReplayConfig, baseDir: string) {
@@ -41,8 +43,14 @@ export class ReplaySource implements Source {
     return [{ kind, every: this.cfg.mode === 'live' ? null : 60_000 }];
   }
 
-  private load(): Promise<Recorded> {
-    this.recorded ??= readRecordedFile(this.path, this.cfg.data);
+  /** The file's rows, read again when the file has changed (a backfill picks up appended rows). */
+  private async load(): Promise<Recorded> {
+    const st = await stat(this.path);
+    const version = `${st.size}:${st.mtimeMs}`;
+    if (!this.recorded || version !== this.version) {
+      this.version = version;
+      this.recorded = readRecordedFile(this.path, this.cfg.data);
+    }
     return this.recorded;
   }
 
