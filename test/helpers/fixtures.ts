@@ -1,13 +1,22 @@
 // Paths to the recorded real market data shared by all projects (never copied into the repo).
-import { existsSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const FIXTURES = process.env.WICK_FIXTURES ?? resolve(PROJECT_ROOT, '../shared/fixtures');
-if (!existsSync(FIXTURES)) throw new Error(`recorded fixtures not found at ${FIXTURES} (set WICK_FIXTURES)`);
+/** WICK_FIXTURES, else the nearest shared/fixtures beside the project or one of its parents. */
+function findFixtures(): string {
+  if (process.env.WICK_FIXTURES) return resolve(process.env.WICK_FIXTURES);
+  for (let dir = resolve(PROJECT_ROOT, '..'); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'fixtures');
+    if (existsSync(candidate)) return candidate;
+    if (dir === dirname(dir)) break;
+  }
+  throw new Error(`recorded fixtures not found in ../shared/fixtures beside ${PROJECT_ROOT} or its parents (set WICK_FIXTURES)`);
+}
+
+export const FIXTURES = findFixtures();
 
 export const fixture = (rel: string) => resolve(FIXTURES, rel);
 
