@@ -7,9 +7,11 @@ import { buildApi } from './api/app.js';
 import type { LoadedConfig } from './config/load.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
-import { IngestScheduler } from './ingest/scheduler.js';
+import { ingestJobs } from './ingest/jobs.js';
+import { JobRunner } from './jobs/runner.js';
 import { createLogger } from './log.js';
 import { createSource } from './sources/registry.js';
+import type { Source } from './sources/types.js';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -25,16 +27,18 @@ export interface RunningWick {
 export async function startWick(loaded: LoadedConfig, role: Role, log = createLogger(loaded.config.log.level, loaded.config.log.pretty)): Promise<RunningWick> {
   const { config } = loaded;
   const db = await openDatabase(config, log, role);
-  let scheduler: IngestScheduler | null = null;
+  let runner: JobRunner | null = null;
+  let sources: Source[] = [];
   let api: FastifyInstance | null = null;
   try {
     const applied = await migrate(db.pool);
     if (applied.length) log.info({ applied }, 'migrations applied');
 
     if (role !== 'api') {
-      const sources = await Promise.all(config.sources.map((s) => createSource(s, loaded.baseDir)));
-      scheduler = new IngestScheduler(sources, db.pool, log.child({ component: 'ingest' }));
-      await scheduler.start();
+      sources = await Promise.all(config.sources.map((s) => createSource(s, loaded.baseDir)));
+      const jobs = await ingestJobs(sources, db.pool, log.child({ component: 'ingest' }));
+      runner = new JobRunner(jobs, db.pool, log.child({ component: 'jobs' }));
+      runner.start();
       if (sources.length === 0) log.warn('no sources configured: nothing will be ingested (see examples/ and the README)');
     }
     let url: string | null = null;
@@ -54,7 +58,8 @@ export async function startWick(loaded: LoadedConfig, role: Role, log = createLo
         stopping ??= (async () => {
           log.info('shutting down');
           await api?.close(); // stop accepting requests, finish in-flight ones
-          await scheduler?.stop(); // stop fetching, let the batch being written commit
+          await runner?.stop(); // stop fetching, let the batch being written commit
+          await Promise.allSettled(sources.map((s) => s.close?.()));
           await db.close();
           log.info('stopped');
         })();
@@ -63,7 +68,8 @@ export async function startWick(loaded: LoadedConfig, role: Role, log = createLo
     };
   } catch (e) {
     await api?.close().catch(() => undefined);
-    await scheduler?.stop().catch(() => undefined);
+    await runner?.stop().catch(() => undefined);
+    await Promise.allSettled(sources.map((s) => s.close?.()));
     await db.close().catch(() => undefined);
     throw e;
   }

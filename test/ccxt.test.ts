@@ -155,3 +155,37 @@ describe('ccxt source: backfill, then incremental polling', () => {
     });
   });
 });
+
+describe('ccxt source: recorded Binance order book', () => {
+  let db: TestDatabase;
+  let server: LoopbackServer;
+  const binance = readJson<Recorded>('ccxt/response/binance.json');
+  // Kraken's recorded BTC/USDT market, re-keyed to Binance's market id, so no exchangeInfo call is needed.
+  const btcUsdt = { ...(krakenMarkets['BTC/USDT'] as object), id: 'BTCUSDT', baseId: 'BTC', quoteId: 'USDT', info: {} };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await loopbackServer((url, _req, res) => {
+      if (url.pathname === '/api/v3/depth') return sendJson(res, binance.methods.fetchOrderBook[0].httpResponse);
+      sendJson(res, { code: -1, msg: `unknown ${url.pathname}` }, 404);
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  it('stores order-book snapshots with exact levels, best first', async () => {
+    const runner = await runnerFor(db, { id: 'bn', type: 'ccxt', exchange: 'binance', apiUrl: server.url, exchangeConfig: { markets: { 'BTC/USDT': btcUsdt }, enableRateLimit: false }, markets: ['BTC/USDT'], orderbook: { depth: 2 } });
+    const r = await runner.runPass(task('orderbook'), signal);
+    expect(r).toMatchObject({ rows: 1, errors: [] });
+    expect(server.requests[0].pathname + server.requests[0].search).toBe('/api/v3/depth?symbol=BTCUSDT&limit=2');
+    const want = binance.methods.fetchOrderBook[0].parsedResponse;
+    const rows = (await db.pool.query(`SELECT bids, asks FROM orderbook_snapshots`)).rows;
+    expect(rows).toHaveLength(1);
+    // Exact decimal strings ("42574.3" for Binance's "42574.30000000"), best level first.
+    const num = (levels: string[][]) => levels.map(([p, a]) => [Number(p), Number(a)]);
+    expect(rows[0].bids.every((l: unknown[]) => l.every((v) => typeof v === 'string'))).toBe(true);
+    expect({ bids: num(rows[0].bids), asks: num(rows[0].asks) }).toEqual({ bids: want.bids, asks: want.asks });
+  });
+});

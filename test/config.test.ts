@@ -69,7 +69,7 @@ describe('configuration', () => {
   it('checks ccxt exchanges, timeframes and what a source fetches', async () => {
     expect(await problems('sources:\n  - id: x\n    type: ccxt\n    exchange: binanse\n    tickers: {}\n')).toEqual([expect.stringMatching(/^sources\[0\]\.exchange: unknown ccxt exchange "binanse" \(did you mean .*binance/)]);
     expect(await problems('sources:\n  - id: x\n    type: ccxt\n    exchange: kraken\n    candles: { timeframe: 7m }\n')).toEqual([expect.stringMatching(/^sources\[0\]\.candles\.timeframe: kraken has no timeframe "7m"/)]);
-    expect(await problems('sources:\n  - id: x\n    type: ccxt\n    exchange: kraken\n')).toEqual(['sources[0]: fetches nothing: add at least one of "trades", "candles" or "tickers"']);
+    expect(await problems('sources:\n  - id: x\n    type: ccxt\n    exchange: kraken\n')).toEqual(['sources[0]: fetches nothing: add at least one of "trades", "candles", "tickers" or "orderbook"']);
     expect(await problems('sources:\n  - id: x\n    type: ccxt\n    exchange: kraken\n    trades: { every: soon }\n')).toEqual(['sources[0].trades.every: "soon" is not a duration (use e.g. "500ms", "30s", "5m", "1h", "1d")']);
   });
 

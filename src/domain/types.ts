@@ -53,3 +53,22 @@ export interface TickerSnapshot {
   vwap: string | null;
   changePercent: string | null;
 }
+
+/** [price, amount] as exact decimal strings. */
+export type BookLevel = [string, string];
+
+export interface OrderBook {
+  ts: number;
+  /** Best (highest) first. */
+  bids: BookLevel[];
+  /** Best (lowest) first. */
+  asks: BookLevel[];
+}
+
+/** One observation of a named series, e.g. name "nft_floor_price", labels {collection: "0xabc…"}. */
+export interface MetricPoint {
+  name: string;
+  labels: Record<string, string>;
+  ts: number;
+  value: string;
+}

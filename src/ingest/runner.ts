@@ -6,7 +6,7 @@ import type { Pool } from '../db/pool.js';
 import type { Source, SourceTask } from '../sources/types.js';
 import { upsertMarkets, upsertVenue, type MarketRef } from './catalog.js';
 import { readCursor, streamKey } from './cursors.js';
-import { writeCandles, writeTickers, writeTrades } from './writers.js';
+import { writeCandles, writeMetrics, writeOrderBooks, writeTickers, writeTrades } from './writers.js';
 
 export interface PassResult {
   source: string;
@@ -41,6 +41,16 @@ export class SourceRunner {
     const started = Date.now();
     const result: PassResult = { source: this.source.id, task: task.kind, markets: 0, rows: 0, errors: [], durationMs: 0 };
     const ctx = { signal, log: this.log };
+    if (task.kind === 'metrics') {
+      // Metric streams are not tied to markets: one cursor per source.
+      const stream = `metrics:${this.source.id}`;
+      const cursor = await readCursor(this.pool, this.source.id, stream);
+      for await (const batch of this.source.fetchMetrics!(cursor, ctx)) {
+        result.rows += (await writeMetrics(this.pool, batch.items, this.source.id, stream, batch.cursor)).inserted;
+      }
+      result.durationMs = Date.now() - started;
+      return result;
+    }
     const markets = await this.refreshMarkets(signal);
     result.markets = markets.length;
     if (task.kind === 'tickers') {
@@ -51,7 +61,9 @@ export class SourceRunner {
       for (const m of markets) {
         if (signal.aborted) break;
         try {
-          result.rows += await this.ingestMarket(task.kind, m, signal);
+          result.rows += task.kind === 'orderbook'
+            ? (await writeOrderBooks(this.pool, [{ marketPk: m.pk, book: await this.source.fetchOrderBook!(m.spec, ctx) }])).inserted
+            : await this.ingestMarket(task.kind, m, signal);
         } catch (e) {
           if (signal.aborted) break;
           const error = (e as Error).message;

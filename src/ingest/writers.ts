@@ -3,7 +3,7 @@
 // (ON CONFLICT DO NOTHING … RETURNING) are added, so re-ingesting changes nothing and a
 // late trade lands in its candle exactly.
 import { STORED_RESOLUTIONS } from '../domain/resolution.js';
-import type { Candle, TickerSnapshot, Trade } from '../domain/types.js';
+import type { Candle, MetricPoint, OrderBook, TickerSnapshot, Trade } from '../domain/types.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
 import type { Cursor } from '../sources/types.js';
@@ -168,3 +168,49 @@ export async function writeTickers(pool: Pool, rows: Array<{ marketPk: number; t
   );
   return { inserted: r.rowCount ?? 0 };
 }
+
+export async function writeOrderBooks(pool: Pool, rows: Array<{ marketPk: number; book: OrderBook }>): Promise<WriteResult> {
+  if (rows.length === 0) return { inserted: 0 };
+  const r = await pool.query(
+    `INSERT INTO orderbook_snapshots (market_pk, ts, bids, asks)
+     SELECT pk, to_timestamp(ms / 1000.0), bids, asks FROM unnest($1::int[], $2::int8[], $3::jsonb[], $4::jsonb[]) AS t(pk, ms, bids, asks)
+     ON CONFLICT DO NOTHING`,
+    [rows.map((r) => r.marketPk), rows.map((r) => r.book.ts), rows.map((r) => JSON.stringify(r.book.bids)), rows.map((r) => JSON.stringify(r.book.asks))],
+  );
+  return { inserted: r.rowCount ?? 0 };
+}
+
+/**
+ * Metric points, with their series created on first sight (labels are jsonb, so key order
+ * does not matter). A point observed again at the same time replaces the stored value
+ * (providers revise), which keeps re-runs idempotent.
+ */
+export async function writeMetrics(pool: Pool, points: MetricPoint[], sourceId: string, stream: string, cursor: Cursor): Promise<WriteResult> {
+  return withTransaction(pool, async (client) => {
+    let inserted = 0;
+    if (points.length > 0) {
+      const r = await client.query<{ n: number }>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::jsonb[], $3::int8[], $4::numeric[]) AS i(name, labels, ms, value)
+         ), series AS (
+           INSERT INTO metric_series (name, labels) SELECT DISTINCT name, labels FROM input
+           ON CONFLICT (name, labels) DO UPDATE SET name = excluded.name
+           RETURNING id, name, labels
+         ), up AS (
+           INSERT INTO metric_points (series_id, ts, value)
+           SELECT DISTINCT ON (s.id, i.ms) s.id, to_timestamp(i.ms / 1000.0), i.value
+           FROM input i JOIN series s USING (name, labels)
+           ORDER BY s.id, i.ms
+           ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value WHERE metric_points.value IS DISTINCT FROM excluded.value
+           RETURNING 1
+         )
+         SELECT count(*)::int AS n FROM up`,
+        [points.map((p) => p.name), points.map((p) => JSON.stringify(p.labels)), points.map((p) => p.ts), points.map((p) => p.value)],
+      );
+      inserted = r.rows[0].n;
+    }
+    await saveCursor(client, sourceId, stream, cursor);
+    return { inserted };
+  });
+}
+

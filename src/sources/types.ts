@@ -2,7 +2,7 @@
 // and fetches data *since a cursor*; it never writes to the database itself. The ingest
 // layer stores each batch together with the cursor that follows it, in one transaction.
 import type { Logger } from 'pino';
-import type { Candle, MarketSpec, TickerSnapshot, Trade } from '../domain/types.js';
+import type { Candle, MarketSpec, MetricPoint, OrderBook, TickerSnapshot, Trade } from '../domain/types.js';
 
 /** Opaque, JSON-serialisable position of a stream; each source defines its own shape. */
 export type Cursor = Record<string, unknown>;
@@ -26,7 +26,7 @@ export interface FetchContext {
 
 /** A task a source can run on a schedule; `every` is its interval in ms (null: runs continuously). */
 export interface SourceTask {
-  kind: 'trades' | 'candles' | 'tickers';
+  kind: 'trades' | 'candles' | 'tickers' | 'orderbook' | 'metrics';
   every: number | null;
 }
 
@@ -42,5 +42,9 @@ export interface Source {
   fetchTrades?(market: MarketSpec, cursor: Cursor | null, ctx: FetchContext): AsyncIterable<Batch<Trade>>;
   fetchCandles?(market: MarketSpec, cursor: Cursor | null, ctx: FetchContext): AsyncIterable<CandleBatch>;
   fetchTickers?(markets: MarketSpec[], ctx: FetchContext): Promise<Map<string, TickerSnapshot>>;
+  /** A snapshot of one market's order book. */
+  fetchOrderBook?(market: MarketSpec, ctx: FetchContext): Promise<OrderBook>;
+  /** Metric series points since the cursor (not tied to a market; e.g. a JSON API mapped to series). */
+  fetchMetrics?(cursor: Cursor | null, ctx: FetchContext): AsyncIterable<Batch<MetricPoint>>;
   close?(): Promise<void>;
 }

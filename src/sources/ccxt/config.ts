@@ -40,9 +40,14 @@ export const ccxtConfigSchema = z.strictObject({
   tickers: z.strictObject({
     every: duration.default(30_000),
   }).optional(),
+  orderbook: z.strictObject({
+    every: duration.default(60_000),
+    /** Price levels per side. */
+    depth: z.number().int().positive().max(5000).default(100),
+  }).optional(),
 }).superRefine((c, ctx) => {
-  if (!c.trades && !c.candles && !c.tickers) {
-    ctx.addIssue({ code: 'custom', path: [], message: 'fetches nothing: add at least one of "trades", "candles" or "tickers"' });
+  if (!c.trades && !c.candles && !c.tickers && !c.orderbook) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'fetches nothing: add at least one of "trades", "candles", "tickers" or "orderbook"' });
   }
   if (c.trades && c.candles) {
     // A market's candles come from one place: built from its trades, or the exchange's own.

@@ -5,7 +5,7 @@ import ccxt, { type Exchange, type Market, type OHLCV, type Ticker, type Trade a
 import { resolveSince } from '../../config/units.js';
 import { toDecimalString, toOptionalDecimal } from '../../domain/decimal.js';
 import { parseResolution } from '../../domain/resolution.js';
-import type { MarketSpec, TickerSnapshot, Trade } from '../../domain/types.js';
+import type { BookLevel, MarketSpec, OrderBook, TickerSnapshot, Trade } from '../../domain/types.js';
 import type { Batch, CandleBatch, Cursor, FetchContext, Source, SourceTask } from '../types.js';
 import type { CcxtConfig } from './config.js';
 
@@ -26,6 +26,7 @@ export function checkCcxtConfig(cfg: CcxtConfig): Array<[(string | number)[], st
   }
   if (cfg.trades && !ex.has.fetchTrades) problems.push([['trades'], `${cfg.exchange} does not offer public trades through ccxt`]);
   if (cfg.tickers && !ex.has.fetchTicker && !ex.has.fetchTickers) problems.push([['tickers'], `${cfg.exchange} does not offer tickers through ccxt`]);
+  if (cfg.orderbook && !ex.has.fetchOrderBook) problems.push([['orderbook'], `${cfg.exchange} does not offer order books through ccxt`]);
   return problems;
 }
 
@@ -66,6 +67,7 @@ export class CcxtSource implements Source {
     if (this.cfg.trades) t.push({ kind: 'trades', every: this.cfg.trades.every });
     if (this.cfg.candles) t.push({ kind: 'candles', every: this.cfg.candles.every });
     if (this.cfg.tickers) t.push({ kind: 'tickers', every: this.cfg.tickers.every });
+    if (this.cfg.orderbook) t.push({ kind: 'orderbook', every: this.cfg.orderbook.every });
     return t;
   }
 
@@ -150,6 +152,13 @@ export class CcxtSource implements Source {
       }
     }
     return out;
+  }
+
+  async fetchOrderBook(market: MarketSpec): Promise<OrderBook> {
+    const ob = await this.ex.fetchOrderBook(market.symbol, this.cfg.orderbook!.depth);
+    const side = (levels: unknown[][], name: string): BookLevel[] =>
+      levels.map((l) => [toDecimalString(l[0], `${name} price`), toDecimalString(l[1], `${name} amount`)]);
+    return { ts: typeof ob.timestamp === 'number' ? ob.timestamp : Date.now(), bids: side(ob.bids, 'bid'), asks: side(ob.asks, 'ask') };
   }
 
   async close(): Promise<void> {
