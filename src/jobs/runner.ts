@@ -1,4 +1,5 @@
-// Runs job definitions inside this process until stopped: each job on its own loop, one
+// Runs job definitions inside this process until stopped (the pg-boss runner uses it for
+// continuous jobs, which it hands to exactly one process): each job on its own loop, one
 // run at a time (a slow run never overlaps itself). A failing job backs off, doubling up
 // to 5 minutes, instead of hammering whatever it calls. Stopping waits for running jobs to
 // finish their current write, so nothing is half-stored.
