@@ -3,7 +3,10 @@
 //     write path (trades + candles + cursor, idempotent), next to a raw COPY of the same
 //     rows into a bare table;
 //  2. candle reads over HTTP: 1 day of 1m candles, 30 days of 1h (stored) and 30 days of 2h
-//     (rolled up), next to a bare Fastify route returning the same bytes.
+//     (rolled up), next to a bare Fastify route returning the same bytes;
+//  3. CoinGecko-compatible reads: requests/s of /coingecko/api/v3/simple/price and
+//     /coins/markets (served from the stored analytics results) next to a bare route
+//     returning the same bytes.
 // Runs on a fresh embedded Postgres (or DATABASE_URL's server, in a new database).
 //   npm run bench [-- --copies 100 --requests 300]
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +22,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { from as copyFrom } from 'pg-copy-streams';
 import { buildApi } from '../src/api/app.js';
+import { computeAnalytics } from '../src/analytics/compute.js';
 import { parseConfig } from '../src/config/load.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
@@ -152,6 +156,32 @@ async function main() {
       await bare.close();
       console.log(`   ${label.padEnd(36)} ${String(n).padStart(5)} candles  p50 ${fmt(percentile(wickMs, 0.5), 2)} ms  p99 ${fmt(percentile(wickMs, 0.99), 2)} ms` +
         `   | bare route p50 ${fmt(percentile(bareMs, 0.5), 2)} ms  → ratio ${fmt(percentile(wickMs, 0.5) / percentile(bareMs, 0.5), 1)}x`);
+    }
+
+    // 3) CoinGecko-compatible reads from the stored analytics results. ETH/USDT trades in the
+    // last hour give XRP a USD price through its ETH quote.
+    const eth = (await upsertMarkets(pool, [{ venue: 'binance', symbol: 'ETH/USDT', base: 'ETH', quote: 'USDT' }])).get('ETH/USDT')!.pk;
+    await writeTrades(pool, eth, Array.from({ length: 120 }, (_, i) => ({ ts: last - i * 30_000, id: `e${i}`, side: 'buy' as const, price: String(2000 + (i % 7)), amount: '0.5' })), 'bench', 'trades:binance:ETH-USDT', {});
+    await computeAnalytics(pool, config.analytics, last + 60_000);
+    console.log(`\n3) CoinGecko-compatible reads (${REQUESTS} sequential requests each, keep-alive, identity encoding)`);
+    for (const path of ['/coingecko/api/v3/simple/price?ids=xrp,eth&vs_currencies=usd,eth&include_24hr_vol=true&include_24hr_change=true', '/coingecko/api/v3/coins/markets?vs_currency=usd&price_change_percentage=1h,24h,7d']) {
+      const headers = { 'accept-encoding': 'identity' };
+      const body = await (await fetch(apiUrl + path, { headers })).text();
+      const bare = Fastify();
+      bare.get('/same', async (_req, reply) => reply.type('application/json').send(body));
+      await bare.listen({ host: '127.0.0.1', port: 0 });
+      const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/same`;
+      const rps = async (u: string) => {
+        const s = performance.now();
+        for (let i = 0; i < REQUESTS; i++) await (await fetch(u, { headers })).arrayBuffer();
+        return REQUESTS / ((performance.now() - s) / 1000);
+      };
+      await rps(bareUrl);
+      await rps(apiUrl + path); // warm up both
+      const wickRps = await rps(apiUrl + path);
+      const bareRps = await rps(bareUrl);
+      await bare.close();
+      console.log(`   ${path.split('?')[0].replace('/coingecko/api/v3', '').padEnd(16)} ${String(body.length).padStart(6)} bytes  Wick ${fmt(wickRps).padStart(6)} req/s  | bare route ${fmt(bareRps).padStart(6)} req/s  → Wick at ${fmt((100 * wickRps) / bareRps)} % of bare`);
     }
     await api.close();
   } finally {

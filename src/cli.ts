@@ -2,13 +2,21 @@
 // wick: start | api | worker | migrate | ingest | config
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
-import { openDatabase, redactUrl } from './db/index.js';
+import { openDatabase } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { SourceRunner } from './ingest/runner.js';
 import { createLogger } from './log.js';
 import { startWick, type Role } from './runtime.js';
 import { createSource } from './sources/registry.js';
+import { registerJobCommands } from './jobs/cli.js';
+import { ProviderLimiter } from './budgets/limiter.js';
 import { VERSION } from './version.js';
+import { registerOpsCommands } from './ops/cli.js';
+import { redactSecrets } from './ops/redact.js';
+import { randomBytes } from 'node:crypto';
+import { AccountError, createUser } from './auth/users.js';
+
+import { formatPlan, planRetention, runRetention } from './analytics/retention.js';
 
 const program = new Command()
   .name('wick')
@@ -26,9 +34,10 @@ function serve(role: Role, description: string) {
   program.command(role === 'all' ? 'start' : role)
     .description(description)
     .addOption(configOption())
+    .option('--degrade', 'when the budget plan exceeds a hard quota, defer the lowest-priority jobs instead of refusing to start')
     .action(async (opts) => {
       const loaded = await load(opts);
-      const wick = await startWick(loaded, role);
+      const wick = await startWick(loaded, role, undefined, { degrade: opts.degrade === true });
       if (wick.url) process.stdout.write(`Wick ${VERSION} is running: API ${wick.url}/v1, docs ${wick.url}/docs\n`);
       const shutdown = (signal: string) => {
         wick.log.info({ signal }, 'signal received');
@@ -66,7 +75,7 @@ program.command('migrate')
 program.command('ingest')
   .description('run one ingest pass of a source now and exit (a live replay runs until its file ends; Ctrl-C stops it cleanly)')
   .argument('<source>', 'source id from the configuration')
-  .addOption(new Option('-t, --task <kind>', 'only this task').choices(['trades', 'candles', 'tickers']))
+  .addOption(new Option('-t, --task <kind>', 'only this task').choices(['trades', 'candles', 'tickers', 'orderbook', 'metrics']))
   .addOption(configOption())
   .action(async (sourceId: string, opts) => {
     const loaded = await load(opts);
@@ -85,7 +94,9 @@ program.command('ingest')
     try {
       await migrate(db.pool);
       const source = await createSource(cfg, loaded.baseDir);
-      const runner = new SourceRunner(source, db.pool, log.child({ source: source.id }));
+      // Manual passes spend the same provider budgets as scheduled ones.
+      const limiter = new ProviderLimiter(db.pool, config.providers, log.child({ component: 'budgets' }));
+      const runner = new SourceRunner(source, db.pool, log.child({ source: source.id }), limiter.call);
       let failed = false;
       for (const task of await source.tasks()) {
         if (opts.task && task.kind !== opts.task) continue;
@@ -106,11 +117,57 @@ program.command('config')
   .addOption(configOption())
   .action(async (opts) => {
     const { config, file } = await load(opts);
-    const shown = { ...config, database: { ...config.database, url: config.database.url ? redactUrl(config.database.url) : undefined } };
+    const shown = redactSecrets(config);
     process.stdout.write(`# ${file ?? 'built-in defaults'}: valid\n${JSON.stringify(shown, null, 2)}\n`);
   });
 
+registerOpsCommands(program, load, configOption);
+
+const users = program.command('users').description('manage user accounts');
+users.command('create')
+  .description('create a (verified) account, e.g. the first admin: wick users create --admin --email you@example.com')
+  .requiredOption('--email <address>', 'e-mail address (the login)')
+  .option('--password <password>', 'password (at least 10 characters); default: a random one, printed once')
+  .option('--admin', 'give the account the admin role (manages every rule, sees the jobs stream)')
+  .addOption(configOption())
+  .action(async (opts) => {
+    const { config } = await load(opts);
+    const log = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, config.log.pretty);
+    const db = await openDatabase(config, log, 'users');
+    try {
+      await migrate(db.pool);
+      const password = opts.password ?? randomBytes(12).toString('base64url');
+      const user = await createUser(db.pool, { email: opts.email, password, role: opts.admin ? 'admin' : 'user', verified: true })
+        .catch((e: unknown) => {
+          throw e instanceof AccountError ? new UsageError(`--${e.field}: ${e.message}`) : e;
+        });
+      process.stdout.write(`created ${user.role} ${user.email} (id ${user.id})${opts.password ? '' : `\npassword: ${password}`}\n`);
+    } finally {
+      await db.close();
+    }
+  });
+
+const retention = program.command('retention').description('retention and downsampling as analytics.retention declares');
+for (const [name, description, apply] of [['plan', 'show what a retention run would remove or coalesce now, changing nothing', false], ['run', 'apply retention once now', true]] as const) {
+  retention.command(name)
+    .description(description)
+    .addOption(configOption())
+    .action(async (opts) => {
+      const { config } = await load(opts);
+      const db = await openDatabase(config, createLogger(config.log.level === 'info' ? 'warn' : config.log.level, config.log.pretty), 'retention');
+      try {
+        await migrate(db.pool);
+        const steps = apply ? await runRetention(db.pool, config.analytics) : await planRetention(db.pool, config.analytics);
+        process.stdout.write(`${formatPlan(steps)}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+}
+
 class UsageError extends Error {}
+
+registerJobCommands(program, { configOption, load, usage: (m) => new UsageError(m) });
 
 program.parseAsync().catch((e: unknown) => {
   if (e instanceof ConfigError || e instanceof UsageError) {

@@ -11,6 +11,7 @@ import { parseConfig } from '../src/config/load.js';
 import { SourceRunner } from '../src/ingest/runner.js';
 import { readRecordedFile } from '../src/sources/replay/readers.js';
 import { createSource } from '../src/sources/registry.js';
+import { unmeteredCall } from '../src/sources/types.js';
 import type { Trade } from '../src/domain/types.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { FIXTURES, fixture, readJson, xrpEthTrades } from './helpers/fixtures.js';
@@ -89,11 +90,11 @@ describe('live replay', () => {
   it('emits rows when their rebased time comes, and loops with new ids', async () => {
     const cfg = parseConfig({ sources: [{ id: 'lv', type: 'replay', market: 'XRP/ETH', file: 'market/XRP_ETH-trades.json.gz', mode: 'live', speed: 100_000, loop: true }] });
     const source = await createSource(cfg.sources[0], FIXTURES);
-    const [market] = await source.discoverMarkets({ signal: new AbortController().signal, log });
+    const [market] = await source.discoverMarkets({ signal: new AbortController().signal, log, call: unmeteredCall });
     const abort = new AbortController();
     const start = Date.now();
     const got: Trade[] = [];
-    for await (const b of source.fetchTrades!(market, null, { signal: abort.signal, log })) {
+    for await (const b of source.fetchTrades!(market, null, { signal: abort.signal, log, call: unmeteredCall })) {
       got.push(...b.items);
       if (got.length >= raw.length + 10) abort.abort();
     }

@@ -1,6 +1,7 @@
 // Every error leaves the API as JSON naming what was wrong: 4xx for bad input (never a 500
 // or a stack trace), 5xx only for Wick's own failures, which are logged, not echoed.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, isPoolExhausted } from '../db/pool.js';
 
 export class HttpError extends Error {
   constructor(readonly statusCode: number, message: string, readonly field?: string) {
@@ -38,6 +39,12 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (err.validation) {
       const { field, message } = describeValidation(err);
       return reply.status(400).send(errorBody(400, message, field));
+    }
+    // No free database connection in time: tell the client to come back rather than queueing.
+    if (isPoolExhausted(err)) return reply.status(503).header('retry-after', '1').send(errorBody(503, 'the server is busy (no free database connection); retry shortly'));
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: err.message }, 'database unavailable');
+      return reply.status(503).header('retry-after', '2').send(errorBody(503, 'the database is unavailable; retry shortly'));
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) return reply.status(status).send(errorBody(status, err.message));

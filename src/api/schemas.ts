@@ -80,4 +80,7 @@ export const Ticker = Type.Object({
   trades: Nullable(Type.Integer({ description: '24 h trade count (computed tickers only)' })),
 }, { $id: 'Ticker' });
 
+/** OpenAPI security of routes that need a credential (see the securitySchemes in app.ts). */
+export const credentialSecurity: Array<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
+
 export const sharedSchemas = [ErrorResponse, Market, Candle, Trade, Ticker];

@@ -97,6 +97,8 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv,
     else section('server').port = port;
   }
   if (env.DATABASE_URL) section('database').url = env.DATABASE_URL;
+  if (env.REDIS_URL) section('realtime').redisUrl = env.REDIS_URL;
+  if (env.SMTP_URL) section('mail').smtp = env.SMTP_URL;
   if (env.WICK_DATA_DIR) raw.dataDir = env.WICK_DATA_DIR;
   if (env.LOG_LEVEL) section('log').level = env.LOG_LEVEL;
 }

@@ -19,7 +19,8 @@ export async function openDatabase(cfg: WickConfig, log: Logger, role: string): 
     embedded = await startEmbeddedPostgres(cfg.dataDir, cfg.database.embedded.port, log);
     url = embedded.url;
   }
-  const pool = createPool({ url, max: cfg.database.poolSize, statementTimeoutMs: cfg.database.statementTimeoutMs, applicationName: `wick-${role}` });
+  const pool = createPool({ url, max: cfg.database.poolSize, statementTimeoutMs: cfg.database.statementTimeoutMs, applicationName: `wick-${role}`,
+    acquireTimeoutMs: cfg.database.acquireTimeoutMs, idleTimeoutMs: cfg.database.idleTimeoutMs, idleInTransactionTimeoutMs: cfg.database.idleInTransactionTimeoutMs });
   try {
     await pool.query('SELECT 1');
   } catch (e) {

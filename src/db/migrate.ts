@@ -28,8 +28,8 @@ async function readMigrations(): Promise<Migration[]> {
 const ENSURE_TABLE = `CREATE TABLE IF NOT EXISTS wick_migrations (
   name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
 
-/** Applies pending migrations; returns the names applied. */
-export async function migrate(pool: Pool): Promise<string[]> {
+/** Applies pending migrations (only those `opts.only` accepts, when given); returns the names applied. */
+export async function migrate(pool: Pool, opts: { only?: (name: string) => boolean } = {}): Promise<string[]> {
   const migrations = await loadMigrations();
   const client = await pool.connect();
   try {
@@ -38,6 +38,7 @@ export async function migrate(pool: Pool): Promise<string[]> {
     const applied = new Map((await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM wick_migrations')).rows.map((r) => [r.name, r.checksum]));
     const done: string[] = [];
     for (const m of migrations) {
+      if (opts.only && !opts.only(m.name)) continue;
       const prev = applied.get(m.name);
       if (prev !== undefined) {
         if (prev !== m.checksum) throw new Error(`migration ${m.name} was changed after it was applied; add a new migration instead`);

@@ -3,11 +3,12 @@
 import { z } from 'zod';
 import { ccxtConfigSchema, type CcxtConfig } from './ccxt/config.js';
 import { replayConfigSchema, type ReplayConfig } from './replay/config.js';
+import { httpConfigSchema, type HttpConfig } from './http/config.js';
 import type { Source } from './types.js';
 
-export const SOURCE_TYPES = ['replay', 'ccxt'] as const;
+export const SOURCE_TYPES = ['replay', 'ccxt', 'http'] as const;
 
-export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema]);
+export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema]);
 export type SourceConfig = z.output<typeof sourceConfigSchema>;
 
 export async function createSource(cfg: SourceConfig, baseDir: string): Promise<Source> {
@@ -19,6 +20,10 @@ export async function createSource(cfg: SourceConfig, baseDir: string): Promise<
     case 'ccxt': {
       const { createCcxtSource } = await import('./ccxt/index.js');
       return createCcxtSource(cfg as CcxtConfig);
+    }
+    case 'http': {
+      const { HttpSource } = await import('./http/index.js');
+      return new HttpSource(cfg as HttpConfig);
     }
   }
 }

@@ -19,9 +19,22 @@ export interface CandleBatch extends Batch<Candle> {
   resolution: number;
 }
 
+/**
+ * Sends one outgoing request to a named provider through that provider's budget (rate
+ * limit + quota). `cost` is in the provider's units (1 per request, or compute units).
+ * Every source makes its upstream calls through this, so budgets apply to all of them.
+ */
+export type ProviderCall = <T>(provider: string, cost: number, fn: () => Promise<T>) => Promise<T>;
+
+/** The call gate when no budget applies: the call runs as is. */
+export const unmeteredCall: ProviderCall = (_provider, _cost, fn) => fn();
+
 export interface FetchContext {
   signal: AbortSignal;
   log: Logger;
+  call: ProviderCall;
+  /** When set, only these items (market symbols, or an http source's item keys) are fetched this pass. */
+  only?: string[];
 }
 
 /** A task a source can run on a schedule; `every` is its interval in ms (null: runs continuously). */
@@ -46,5 +59,19 @@ export interface Source {
   fetchOrderBook?(market: MarketSpec, ctx: FetchContext): Promise<OrderBook>;
   /** Metric series points since the cursor (not tied to a market; e.g. a JSON API mapped to series). */
   fetchMetrics?(cursor: Cursor | null, ctx: FetchContext): AsyncIterable<Batch<MetricPoint>>;
+  /**
+   * What one run of a task spends at its provider, for budget plans: `perRun` units plus
+   * `perItem` units per market/item (`items`: the configured ones, null = the venue's known markets).
+   */
+  budget?(task: SourceTask['kind']): SourceBudget | null;
+  /** Lets a source align its own client-side throttle with the provider's declared rate. */
+  applyRate?(rate: { perSecond?: number; perMinute?: number }): void;
   close?(): Promise<void>;
+}
+
+export interface SourceBudget {
+  provider: string;
+  perRun: number;
+  perItem: number;
+  items: string[] | null;
 }

@@ -9,6 +9,8 @@ export const ccxtConfigSchema = z.strictObject({
   type: z.literal('ccxt'),
   /** ccxt exchange id, e.g. "binance", "kraken", "coinbase". */
   exchange: z.string().min(1),
+  /** Provider whose budget (the `providers:` section) these calls count against; defaults to the exchange id. */
+  provider: z.string().min(1).optional(),
   /** Venue the data is stored under; defaults to the exchange id. */
   venue: z.string().regex(/^[a-z0-9_-]+$/, 'use lower-case letters, digits, "-" or "_"').optional(),
   /** Markets to ingest (ccxt unified symbols). When omitted, all active spot markets, optionally filtered by `quotes`. */

@@ -6,7 +6,8 @@ import { resolveSince } from '../../config/units.js';
 import { toDecimalString, toOptionalDecimal } from '../../domain/decimal.js';
 import { parseResolution } from '../../domain/resolution.js';
 import type { BookLevel, MarketSpec, OrderBook, TickerSnapshot, Trade } from '../../domain/types.js';
-import type { Batch, CandleBatch, Cursor, FetchContext, Source, SourceTask } from '../types.js';
+import { parseRetryAfter } from '../../budgets/errors.js';
+import { unmeteredCall, type Batch, type CandleBatch, type Cursor, type FetchContext, type ProviderCall, type Source, type SourceBudget, type SourceTask } from '../types.js';
 import type { CcxtConfig } from './config.js';
 
 interface SinceCursor { since: number }
@@ -56,10 +57,42 @@ export class CcxtSource implements Source {
   readonly id: string;
   readonly venue: string;
   private marketsLoadedAt = 0;
+  readonly provider: string;
+  /** The provider-call gate of the pass in progress; every HTTP request ccxt makes goes through it. */
+  private gate: ProviderCall = unmeteredCall;
 
   constructor(private readonly cfg: CcxtConfig, private readonly ex: Exchange) {
     this.id = cfg.id;
     this.venue = cfg.venue ?? cfg.exchange;
+    this.provider = cfg.provider ?? cfg.exchange;
+    const send = ex.fetch.bind(ex);
+    ex.fetch = ((url: string, method?: string, headers?: unknown, body?: unknown) => this.gate(this.provider, 1, async () => {
+      try {
+        return await send(url, method, headers, body);
+      } catch (e) {
+        // ccxt maps 429 to RateLimitExceeded and 418 to DDoSProtection; hand the gate the Retry-After.
+        const h = (ex.last_response_headers ?? {}) as Record<string, string>;
+        const retryAfter = h['retry-after'] ?? h['Retry-After'];
+        if (retryAfter !== undefined && e && typeof e === 'object') (e as { retryAfterMs?: number | null }).retryAfterMs = parseRetryAfter(retryAfter);
+        throw e;
+      }
+    })) as typeof ex.fetch;
+  }
+
+  private use(ctx: FetchContext): void {
+    this.gate = ctx.call;
+  }
+
+  budget(task: SourceTask['kind']): SourceBudget | null {
+    // Tickers come in one request when the venue offers fetchTickers; everything else is one request per market.
+    const batched = task === 'tickers' && this.ex.has.fetchTickers;
+    return { provider: this.provider, perRun: batched ? 1 : 0, perItem: batched ? 0 : 1, items: this.cfg.markets ?? null };
+  }
+
+  applyRate(rate: { perSecond?: number; perMinute?: number }): void {
+    // ccxt's own throttle (per process) never runs faster than the declared, shared rate.
+    const spacing = Math.max(rate.perSecond ? 1000 / rate.perSecond : 0, rate.perMinute ? 60_000 / rate.perMinute : 0);
+    if (spacing > (this.ex.rateLimit ?? 0)) this.ex.rateLimit = spacing;
   }
 
   async tasks(): Promise<SourceTask[]> {
@@ -71,7 +104,8 @@ export class CcxtSource implements Source {
     return t;
   }
 
-  async discoverMarkets(_ctx: FetchContext): Promise<MarketSpec[]> {
+  async discoverMarkets(ctx: FetchContext): Promise<MarketSpec[]> {
+    this.use(ctx);
     const stale = Date.now() - this.marketsLoadedAt > this.cfg.refreshMarkets;
     // The first load may use markets given in the exchange config; later ones re-read the venue.
     const markets = await this.ex.loadMarkets(stale && this.marketsLoadedAt > 0);
@@ -100,6 +134,7 @@ export class CcxtSource implements Source {
   }
 
   async *fetchTrades(market: MarketSpec, cursor: Cursor | null, ctx: FetchContext): AsyncIterable<Batch<Trade>> {
+    this.use(ctx);
     const o = this.cfg.trades!;
     let since: number | undefined = (cursor as SinceCursor | null)?.since ?? (o.since ? resolveSince(o.since) : undefined);
     while (!ctx.signal.aborted) {
@@ -124,6 +159,7 @@ export class CcxtSource implements Source {
   }
 
   async *fetchCandles(market: MarketSpec, cursor: Cursor | null, ctx: FetchContext): AsyncIterable<CandleBatch> {
+    this.use(ctx);
     const o = this.cfg.candles!;
     const resolution = parseResolution(o.timeframe)!;
     let since: number | undefined = (cursor as SinceCursor | null)?.since ?? (o.since ? resolveSince(o.since) : undefined);
@@ -140,6 +176,7 @@ export class CcxtSource implements Source {
   }
 
   async fetchTickers(markets: MarketSpec[], ctx: FetchContext): Promise<Map<string, TickerSnapshot>> {
+    this.use(ctx);
     const symbols = markets.map((m) => m.symbol);
     const out = new Map<string, TickerSnapshot>();
     if (this.ex.has.fetchTickers) {
@@ -154,7 +191,8 @@ export class CcxtSource implements Source {
     return out;
   }
 
-  async fetchOrderBook(market: MarketSpec): Promise<OrderBook> {
+  async fetchOrderBook(market: MarketSpec, ctx: FetchContext): Promise<OrderBook> {
+    this.use(ctx);
     const ob = await this.ex.fetchOrderBook(market.symbol, this.cfg.orderbook!.depth);
     const side = (levels: unknown[][], name: string): BookLevel[] =>
       levels.map((l) => [toDecimalString(l[0], `${name} price`), toDecimalString(l[1], `${name} amount`)]);
