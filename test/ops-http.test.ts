@@ -89,6 +89,40 @@ describe('upstream call metrics', () => {
   });
 });
 
+describe('shared-state metrics', () => {
+  it('reports quota left per provider, dead letters per job and connected stream clients', async () => {
+    const { ProviderLimiter } = await import('../src/budgets/limiter.js');
+    const { providersSchema } = await import('../src/budgets/config.js');
+    const { createBoss, DEAD_LETTER_QUEUE } = await import('../src/jobs/boss.js');
+    const { sseClient } = await import('./helpers/streams.js');
+    const limiter = new ProviderLimiter(db.pool, providersSchema.parse({ nftport: { quota: { perDay: 50, perMonth: 100 } } }), log);
+    await limiter.call('nftport', 3, async () => 'ok');
+    await limiter.call('nftport', 4, async () => 'ok');
+    const boss = createBoss(db.pool, { supervise: false });
+    await boss.start();
+    await boss.createQueue(DEAD_LETTER_QUEUE);
+    await boss.send(DEAD_LETTER_QUEUE, { job: 'floor-hourly' });
+    await boss.send(DEAD_LETTER_QUEUE, { job: 'floor-hourly' });
+    await boss.send(DEAD_LETTER_QUEUE, { job: 'ingest:fx:trades' });
+    await boss.stop({ graceful: false, close: false, wait: true });
+    const base = await api();
+    const stream = sseClient(`${base}/v1/stream?channels=trades:${M}`);
+    await stream.waitFor((e) => e.some((x) => x.event === 'ready'));
+    let body = await (await fetch(`${base}/metrics`)).text();
+    expect(metricValue(body, /^wick_upstream_quota_remaining\{provider="nftport"\}/)).toBe(50 - 7); // the day is the tighter quota
+    expect(metricValue(body, /^wick_job_dead_letter_size\{queue="floor-hourly"\}/)).toBe(2);
+    expect(metricValue(body, /^wick_job_dead_letter_size\{queue="ingest:fx:trades"\}/)).toBe(1);
+    expect(metricValue(body, /^wick_realtime_clients\{transport="sse"\}/)).toBe(1);
+    stream.close();
+    for (let i = 0; i < 50; i++) {
+      body = await (await fetch(`${base}/metrics`)).text();
+      if (metricValue(body, /^wick_realtime_clients\{transport="sse"\}/) === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(metricValue(body, /^wick_realtime_clients\{transport="sse"\}/)).toBe(0);
+  });
+});
+
 describe('/readyz', () => {
   it('fails when data is older than ops.readiness.maxDataLag, naming the stale markets', async () => {
     const plain = await (await fetch(`${await api()}/readyz`)).json();

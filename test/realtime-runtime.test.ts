@@ -64,7 +64,7 @@ describe('wick start', () => {
     // The config rule fires on the first evaluation run (pg-boss picks it up within its poll
     // interval): it lands in the history, whether or not this client was connected yet.
     let history: { events: Array<{ rule: string; message: string }> } = { events: [] };
-    for (let i = 0; i < 100 && history.events.length === 0; i++) {
+    for (let i = 0; i < 300 && history.events.length === 0; i++) {
       history = await (await fetch(`${wick.url}/v1/alerts/events`, { headers: { cookie } })).json();
       if (history.events.length === 0) await new Promise((r) => setTimeout(r, 100));
     }

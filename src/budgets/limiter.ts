@@ -8,6 +8,7 @@
 // A call that may go is recorded in the same transaction, then made outside it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { setUpstreamQuotaRemaining } from '../ops/metrics.js';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool.js';
 import type { ProviderCall } from '../sources/types.js';
 import type { ProviderBudget, ProvidersConfig } from './config.js';
@@ -106,11 +107,14 @@ export class ProviderLimiter {
 
     const quota = budget?.quota;
     const periods = quotaPeriods(row.now, quota?.resetDay ?? 1);
+    // What is left of the tightest quota period after this call (for the Prometheus gauge).
+    let remaining = Infinity;
     if (quota) {
       for (const p of periods) {
         const limit = p.period === 'day' ? quota.perDay : quota.perMonth;
         if (limit === undefined) continue;
         const used = Number((await c.query<{ used: string }>(`SELECT used FROM provider_usage WHERE provider = $1 AND period = $2 AND period_start = $3`, [provider, p.period, p.start])).rows[0]?.used ?? 0);
+        remaining = Math.min(remaining, Math.max(0, limit - used - cost));
         if (used + cost <= limit) continue;
         if (quota.hard) throw new QuotaExceededError(provider, p.period, used, limit, p.resetsAt);
         const key = `${provider}:${p.period}:${p.start}`;
@@ -130,6 +134,7 @@ export class ProviderLimiter {
        ON CONFLICT (provider, period, period_start) DO UPDATE SET used = provider_usage.used + excluded.used`,
       [provider, periods.map((p) => p.period), periods.map((p) => p.start), cost],
     );
+    if (remaining !== Infinity) setUpstreamQuotaRemaining(provider, remaining);
     return { wait: 0 };
   }
 }

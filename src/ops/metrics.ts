@@ -5,6 +5,7 @@
 import client from 'prom-client';
 import type { JobDefinition, JobOutcome } from '../jobs/types.js';
 import type { Pool } from '../db/pool.js';
+import { DEAD_LETTER_QUEUE } from '../jobs/boss.js';
 import type { ProviderCall } from '../sources/types.js';
 
 export const registry = new client.Registry();
@@ -30,7 +31,6 @@ const jobRetries = new client.Counter({ name: 'wick_job_retries_total', help: 'J
 const jobLastSuccess = new client.Gauge({ name: 'wick_job_last_success_timestamp_seconds', help: 'When each job last finished without failing (unix seconds)', labelNames: ['job'] as const, registers: [registry] });
 const jobRows = new client.Counter({ name: 'wick_job_rows_written_total', help: 'Rows written by job runs', labelNames: ['job'] as const, registers: [registry] });
 const jobLastRows = new client.Gauge({ name: 'wick_job_last_run_rows', help: 'Rows written by the last run of each job', labelNames: ['job'] as const, registers: [registry] });
-const dlqSize = new client.Gauge({ name: 'wick_job_dead_letter_size', help: 'Jobs in the dead-letter queue', labelNames: ['queue'] as const, registers: [registry] });
 
 const upstreamCalls = new client.Counter({ name: 'wick_upstream_calls_total', help: 'Calls to upstream providers by provider and result (ok, error)', labelNames: ['provider', 'result'] as const, registers: [registry] });
 const upstreamQuota = new client.Gauge({ name: 'wick_upstream_quota_remaining', help: 'Remaining request budget per provider, as the budget code last saw it', labelNames: ['provider'] as const, registers: [registry] });
@@ -60,7 +60,6 @@ export function recordJobError(job: Pick<JobDefinition, 'name'>, ms: number): vo
   recordJobRun(job, { rows: 0, errors: [], failed: true }, ms);
 }
 
-export function setDeadLetterSize(queue: string, n: number): void { dlqSize.set({ queue }, n); }
 export function recordUpstreamCall(provider: string, ok: boolean): void { upstreamCalls.inc({ provider, result: ok ? 'ok' : 'error' }); }
 export function setUpstreamQuotaRemaining(provider: string, remaining: number): void { upstreamQuota.set({ provider }, remaining); }
 export function realtimeClientConnected(transport: string, delta: 1 | -1): void { realtimeClients.inc({ transport }, delta); }
@@ -109,6 +108,20 @@ new client.Gauge({
     if (!pool) return;
     const r = await pool.query<{ id: string; lag: number }>(`SELECT id, extract(epoch FROM now() - last_trade_at)::float8 AS lag FROM markets WHERE active AND last_trade_at IS NOT NULL`).catch(() => null);
     for (const row of r?.rows ?? []) this.set({ market: row.id }, row.lag);
+  },
+});
+
+new client.Gauge({
+  name: 'wick_job_dead_letter_size', help: 'Jobs waiting in the dead-letter queue, by the job they belong to',
+  labelNames: ['queue'] as const, registers: [registry],
+  async collect() {
+    this.reset();
+    if (!pool) return;
+    const r = await pool.query<{ job: string; n: number }>(
+      `SELECT coalesce(data->>'job', '(unknown)') AS job, count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state = 'created' GROUP BY 1`,
+      [DEAD_LETTER_QUEUE],
+    ).catch(() => null); // pg-boss not installed yet: nothing to report
+    for (const row of r?.rows ?? []) this.set({ queue: row.job }, row.n);
   },
 });
 

@@ -4,6 +4,7 @@
 // is disconnected with a reason instead of growing memory without bound.
 import type { EventBus } from './bus.js';
 import type { NumberedEvent } from './events.js';
+import { realtimeClientConnected } from '../ops/metrics.js';
 
 export interface ClientTransport {
   /** Writes one event; false when the socket is backed up (more writes would buffer). */
@@ -25,7 +26,7 @@ export class StreamClient {
   /** Per-client visibility (e.g. only the user's own and shared alert rules); absent: everything subscribed. */
   accept: ((event: NumberedEvent) => boolean) | null = null;
 
-  constructor(private readonly transport: ClientTransport, private readonly maxQueue: number, readonly admin: boolean) {}
+  constructor(private readonly transport: ClientTransport, private readonly maxQueue: number, readonly admin: boolean, readonly kind: 'sse' | 'ws' = 'sse') {}
 
   deliver(event: NumberedEvent): void {
     if (this.closed) return;
@@ -97,9 +98,10 @@ export class StreamHub {
     for (const c of set) c.deliver(event);
   }
 
-  add(transport: ClientTransport, admin: boolean): StreamClient {
-    const c = new StreamClient(transport, this.maxQueue, admin);
+  add(transport: ClientTransport, admin: boolean, kind: 'sse' | 'ws' = 'sse'): StreamClient {
+    const c = new StreamClient(transport, this.maxQueue, admin, kind);
     this.clients.add(c);
+    realtimeClientConnected(kind, 1);
     return c;
   }
 
@@ -119,7 +121,7 @@ export class StreamHub {
 
   remove(c: StreamClient): void {
     for (const ch of [...c.channels]) this.unsubscribeChannel(c, ch);
-    this.clients.delete(c);
+    if (this.clients.delete(c)) realtimeClientConnected(c.kind, -1);
   }
 
   get size(): number {

@@ -129,7 +129,7 @@ export const streamRoutes = (ctx: ApiContext, rt: Realtime): FastifyPluginAsyncT
         }, 20);
       },
       close: (reason) => socket.close(1008, reason.slice(0, 120)),
-    }, admin);
+    }, admin, 'ws');
     client.accept = await alertFilter(user);
     let alive = true;
     socket.on('pong', () => (alive = true));
