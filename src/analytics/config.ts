@@ -39,7 +39,7 @@ export const analyticsConfigSchema = z.strictObject({
   /** Quote assets treated as 1 USD while their own price (when known) stays within `stablecoinBand`. */
   stablecoins: z.array(z.string().min(1)).default(['USDT', 'USDC', 'DAI', 'BUSD', 'TUSD', 'FDUSD', 'USDP', 'PYUSD', 'USDE']),
   stablecoinBand: z.number().positive().max(1).default(0.02),
-  /** Fiat currencies Wick can convert to: USD per unit, static or from a metric series. USD is built in. */
+  /** Currencies priced by a rate rather than by markets (fiat, or an asset with no USD route): USD per unit, static or from a metric series. USD is built in. */
   fx: z.record(z.string(), fxSchema).default({}),
   /** Window of the volatility figure (stddev of hourly log returns). */
   volatilityWindow: duration.default(86_400_000),
