@@ -10,6 +10,10 @@
 // Continuous jobs (e.g. a live replay) are long-lived loops, not queue work: each is owned by
 // exactly one process through a Postgres advisory lock (session level, so a crashed owner
 // releases it and another worker takes over within a few seconds).
+// Queue runs are leased the same way: a worker holds a session lock per run it works, and
+// every worker fails (so pg-boss retries) active runs whose lock nobody holds any more. A
+// worker killed mid-run thus hands its job to the others within seconds, not after the
+// run's expiry (its timeout, an hour by default), during which the job could not run at all.
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Pool, PoolClient } from '../db/pool.js';
@@ -23,7 +27,12 @@ import type { JobDefinition, JobOutcome } from './types.js';
 export interface BossRunnerOptions {
   pollIntervalMs: number;
   stopTimeoutMs: number;
+  /** How often active runs are checked for a dead worker (default 5 s). */
+  leaseCheckMs?: number;
 }
+
+/** A run younger than this is not checked yet: its worker may not have taken its lease. */
+const LEASE_GRACE_S = 5;
 
 const DEFAULT_RETRY = { limit: 3, delayMs: 5000, backoff: true };
 const DEFAULT_TIMEOUT_MS = 3_600_000;
@@ -36,10 +45,14 @@ export class BossRunner {
   private readonly timers: NodeJS.Timeout[] = [];
   private lockClient: PoolClient | null = null;
   private readonly owned = new Map<string, JobRunner>();
+  /** pg-boss ids of the runs this process is working (it holds their leases). */
+  private readonly running = new Set<string>();
 
   constructor(private readonly jobs: JobDefinition[], private readonly pool: Pool, private readonly log: Logger, private readonly opts: BossRunnerOptions = { pollIntervalMs: 2000, stopTimeoutMs: 30_000 }) {}
 
   async start(): Promise<void> {
+    // Taken first: pg-boss hands out runs as soon as a queue is worked, and each run takes its lease here.
+    this.lockClient = await this.lockSession();
     const boss = createBoss(this.pool, { supervise: true });
     boss.on('error', (e) => this.log.warn({ err: e.message }, 'pg-boss maintenance error'));
     await boss.start();
@@ -56,6 +69,29 @@ export class BossRunner {
     }
     const continuous = this.jobs.filter((j) => 'continuous' in j.schedule && !j.deferred);
     if (continuous.length > 0) await this.claimContinuous(continuous);
+    const queues = this.jobs.filter((j) => !('continuous' in j.schedule)).map((j) => j.name);
+    if (queues.length > 0) {
+      this.timers.push(setInterval(() => void this.reapOrphans(queues).catch((e: Error) => this.log.warn({ err: e.message }, 'could not check job leases')), this.opts.leaseCheckMs ?? 5000));
+    }
+  }
+
+  /** Fails active runs of these queues whose worker no longer holds their lease, so pg-boss retries them elsewhere. */
+  private async reapOrphans(queues: string[]): Promise<void> {
+    const boss = this.boss;
+    if (!this.lockClient || !boss || this.abort.signal.aborted) return;
+    const active = await this.pool.query<{ name: string; id: string }>(
+      `SELECT name, id::text FROM pgboss.job WHERE state = 'active' AND name = ANY($1) AND started_on < now() - make_interval(secs => $2)`,
+      [queues, LEASE_GRACE_S],
+    );
+    for (const run of active.rows) {
+      // Session locks are re-entrant: this process would always "get" its own runs' leases.
+      if (this.running.has(run.id)) continue;
+      const free = (await this.lockQuery<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [leaseKey(run.id)])).rows[0].ok;
+      if (!free) continue;
+      await this.lockQuery(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [leaseKey(run.id)]);
+      this.log.warn({ job: run.name, run: run.id }, 'the worker running this job is gone: failing the run so it is retried');
+      await boss.fail(run.name, run.id, { message: 'the worker running it stopped mid-run (its database session ended); retried' });
+    }
   }
 
   private async setUp(boss: PgBoss): Promise<void> {
@@ -109,12 +145,17 @@ export class BossRunner {
     let calls = 0;
     const limit = deadline(this.abort.signal, job.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const signal = limit.signal;
+    this.running.add(j.id);
     try {
+      await this.lockQuery(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [leaseKey(j.id)]);
       outcome = await job.run({ signal, log, pool: this.pool });
       if (outcome.failed) error = outcome.errors.map((e) => (e.scope ? `${e.scope}: ${e.error}` : e.error)).join('; ') || 'run failed';
     } catch (e) {
       error = (e as Error).message ?? String(e);
       calls = (e as { calls?: number }).calls ?? 0;
+    } finally {
+      await this.lockQuery(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [leaseKey(j.id)]).catch(() => undefined);
+      this.running.delete(j.id);
     }
     limit.done();
     if (signal.aborted) {
@@ -134,12 +175,37 @@ export class BossRunner {
     return { rows: outcome!.rows, calls: outcome!.calls ?? 0 };
   }
 
+  /** The session that holds this process's locks (continuous jobs, run leases). */
+  private async lockSession(): Promise<PoolClient> {
+    const client = await this.pool.connect();
+    // A checked-out client has no error listener: without one, a dropped connection would crash the process.
+    client.on('error', (e: Error) => this.log.warn({ err: e.message }, 'the lock session lost its connection'));
+    return client;
+  }
+
+  /** A query on the lock session; a broken session (e.g. Postgres restarted) is replaced once and the query retried. */
+  private async lockQuery<R extends object = Record<string, unknown>>(sql: string, params: unknown[]): Promise<{ rows: R[] }> {
+    if (!this.lockClient) throw new Error('the job runner is stopped');
+    try {
+      return await this.lockClient.query<R & import('pg').QueryResultRow>(sql, params);
+    } catch (e) {
+      if (this.abort.signal.aborted) throw e;
+      const broken = this.lockClient;
+      const alive = await broken.query('SELECT 1').then(() => true, () => false);
+      if (alive) throw e;
+      this.lockClient = await this.lockSession();
+      broken.release(true);
+      // Locks died with the old session: continuous jobs this process ran may now be claimed elsewhere.
+      this.log.warn('reconnected the lock session');
+      return this.lockClient.query<R & import('pg').QueryResultRow>(sql, params);
+    }
+  }
+
   private async claimContinuous(jobs: JobDefinition[]): Promise<void> {
-    this.lockClient = await this.pool.connect();
     const claim = async () => {
       for (const job of jobs) {
         if (this.owned.has(job.name) || this.abort.signal.aborted) continue;
-        const r = await this.lockClient!.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [`wick-continuous:${job.name}`]);
+        const r = await this.lockQuery<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [`wick-continuous:${job.name}`]);
         if (!r.rows[0].ok) continue;
         this.log.info({ job: job.name }, 'this process owns the continuous job');
         const runner = new JobRunner([job], this.pool, this.log, (def, outcome, ms) => {
@@ -160,15 +226,18 @@ export class BossRunner {
     for (const t of this.timers) clearInterval(t);
     this.abort.abort();
     await Promise.allSettled([...this.owned.values()].map((r) => r.stop()));
+    // Runs still finishing keep their leases until pg-boss has let them end.
+    await this.boss?.stop({ graceful: true, wait: true, timeout: this.opts.stopTimeoutMs, close: false });
+    this.boss = null;
     if (this.lockClient) {
       await this.lockClient.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
       this.lockClient.release();
       this.lockClient = null;
     }
-    await this.boss?.stop({ graceful: true, wait: true, timeout: this.opts.stopTimeoutMs, close: false });
-    this.boss = null;
   }
 }
+
+const leaseKey = (runId: string) => `wick-run:${runId}`;
 
 /** Creates a queue, or brings an existing one's options up to date (another worker may race us). */
 export async function ensureQueue(boss: PgBoss, name: string, options: PgBoss.Queue): Promise<void> {
