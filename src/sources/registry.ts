@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { ccxtConfigSchema, type CcxtConfig } from './ccxt/config.js';
 import { replayConfigSchema, type ReplayConfig } from './replay/config.js';
 import { httpConfigSchema, type HttpConfig } from './http/config.js';
+import { komodoConfigSchema, type KomodoConfig } from './komodo/config.js';
 import type { Source } from './types.js';
 
-export const SOURCE_TYPES = ['replay', 'ccxt', 'http'] as const;
+export const SOURCE_TYPES = ['replay', 'ccxt', 'http', 'komodo'] as const;
 
-export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema]);
+export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema, komodoConfigSchema]);
 export type SourceConfig = z.output<typeof sourceConfigSchema>;
 
 export async function createSource(cfg: SourceConfig, baseDir: string): Promise<Source> {
@@ -24,6 +25,10 @@ export async function createSource(cfg: SourceConfig, baseDir: string): Promise<
     case 'http': {
       const { HttpSource } = await import('./http/index.js');
       return new HttpSource(cfg as HttpConfig);
+    }
+    case 'komodo': {
+      const { KomodoSource } = await import('./komodo/index.js');
+      return new KomodoSource(cfg as KomodoConfig, baseDir);
     }
   }
 }
