@@ -47,6 +47,8 @@ const S4: Swap = ['s4-usdc-plg20', 'USDC-PLG20', 'KMD', '10', '40', now - 1800, 
 const S5: Swap = ['s5-usdc-erc20', 'KMD', 'USDC-ERC20', '20', '5.2', now - 1200, 1];
 const S6_BRIDGE: Swap = ['s6-bridge', 'USDC-PLG20', 'USDC-ERC20', '3', '2.99', now - 900, 1];
 const S7: Swap = ['s7-ltc-kmd', 'LTC', 'KMD', '0.5', '26', now - 700, 1];
+const S10_OPEN: Swap = ['s10-kmd-ltc', 'KMD', 'LTC', '49', '1', 0, 0];
+const S10_DONE: Swap = ['s10-kmd-ltc', 'KMD', 'LTC', '49', '1', now - 650, 1];
 const S9: Swap = ['s9-kmd-ltc', 'KMD', 'LTC', '48', '1', now - 600, 1];
 
 async function swapDb(swaps: Swap[], mySwaps: Array<[string, string, string]> = []): Promise<Uint8Array> {
@@ -97,7 +99,7 @@ describe('komodo source', () => {
     db = await createTestDatabase();
     dir = await mkdtemp(join(tmpdir(), 'wick-komodo-'));
     for (const n of ['nodeA', 'nodeB', 'nodeC', 'nodeD']) await mkdir(join(dir, n));
-    await put(join(dir, 'nodeA', 'MM2.db'), await swapDb([S1, S2_OPEN, S3_FAILED], [['s8-pending', 'KMD', 'DOGE'], [S1[0], 'KMD', 'LTC']]));
+    await put(join(dir, 'nodeA', 'MM2.db'), await swapDb([S1, S2_OPEN, S3_FAILED, S10_OPEN], [['s8-pending', 'KMD', 'DOGE'], [S1[0], 'KMD', 'LTC']]));
     await put(join(dir, 'nodeB', 'MM2.db'), await swapDb([S1, S2_DONE, S4, S5, S6_BRIDGE]));
     // nodeC's copy arrived cut off (half the file); nodeD's is in the middle of a write.
     const c = await swapDb([S7]);
@@ -194,23 +196,25 @@ describe('komodo source', () => {
       ['LTC/KMD', 'success', '2024-05-20', '2'],
       ['USDC-PLG20/USDC-ERC20', 'success', '2024-05-20', '1'],
     ]);
-    // s8 exists only in nodeA's my_swaps: started, never finished in any copy.
-    expect(rows.filter((r) => r.name === 'komodo_swaps_pending').map((r) => r.value)).toEqual(['1']);
+    // s8 exists only in nodeA's my_swaps, s10 is unfinished in nodeA's stats_swaps.
+    expect(rows.filter((r) => r.name === 'komodo_swaps_pending').map((r) => r.value)).toEqual(['2']);
   });
 
   it('re-reads only changed files and imports only their new rows, once a bad copy is whole again', async () => {
     await put(join(dir, 'nodeC', 'seed.sqlite'), await swapDb([S7]));
     await rm(join(dir, 'nodeD', 'MM2.db-journal'));
-    const grown = await swapDb([S1, S2_OPEN, S3_FAILED, S9]);
+    // nodeA finished s10 in place (same row) and appended s9.
+    const grown = await swapDb([S1, S2_OPEN, S3_FAILED, S10_DONE, S9]);
     await put(join(dir, 'nodeA', 'MM2.db'), grown);
     const parsed = source.parsed;
     const r = await runner.runPass({ kind: 'trades', every: 60_000 }, signal);
     expect(source.parsed - parsed).toBe(3); // nodeA, nodeC, nodeD; nodeB unchanged
-    expect(r.rows).toBe(2); // s7, s9 (s9 is in nodeA and nodeD: once)
+    expect(r.rows).toBe(3); // s7, s10, s9 (s9 is in nodeA and nodeD: once)
     const all = await trades();
-    expect(all).toHaveLength(6);
-    expect(all.filter((t) => t[1] === 's7-ltc-kmd' || t[1] === 's9-kmd-ltc')).toEqual([
+    expect(all).toHaveLength(7);
+    expect(all.filter((t) => ['s7-ltc-kmd', 's9-kmd-ltc', 's10-kmd-ltc'].includes(t[1] as string))).toEqual([
       ['LTC/KMD', 's7-ltc-kmd', (now - 700) * 1000, '52', '0.5', 'buy'],
+      ['LTC/KMD', 's10-kmd-ltc', (now - 650) * 1000, '49', '1', 'sell'],
       ['LTC/KMD', 's9-kmd-ltc', (now - 600) * 1000, '48', '1', 'sell'],
     ]);
     // A fresh process (empty cache) with the stored cursors imports nothing new either.
@@ -246,17 +250,17 @@ describe('komodo source', () => {
       ]);
       const tickers = await get('/integrations/coingecko/tickers?venue=komodo');
       const pick = (t: Record<string, unknown>) => [t.ticker_id, t.last_price, t.base_volume, t.target_volume, t.high, t.low, t.bid, t.ask];
-      // 24 h: KMD/USDC 40 + 20 KMD for 10 + 5.2 USDC; LTC/KMD 2 + 1 + 0.5 + 1 LTC for 100 + 51 + 26 + 48 KMD
+      // 24 h: KMD/USDC 40 + 20 KMD for 10 + 5.2 USDC; LTC/KMD 2 + 1 + 0.5 + 1 + 1 LTC for 100 + 51 + 26 + 49 + 48 KMD
       expect(tickers.map(pick)).toEqual([
         ['KMD_USDC', 0.26, 60, 15.2, 0.26, 0.25, 0.25, 0.27],
-        ['LTC_KMD', 48, 4.5, 225, 52, 48, 49.5, 52],
+        ['LTC_KMD', 48, 5.5, 274, 52, 48, 49.5, 52],
       ]);
       const ob = await get('/integrations/coingecko/orderbook?ticker_id=KMD_USDC&venue=komodo');
       expect(ob).toEqual({ ticker_id: 'KMD_USDC', timestamp: (now - 4) * 1000, bids: [[0.25, 80], [0.24, 50]], asks: [[0.27, 120], [0.3, 50]] });
       const h = await get('/integrations/coingecko/historical_trades?ticker_id=LTC_KMD&venue=komodo');
       expect(h.buy.map((t: { trade_id: string }) => t.trade_id)).toEqual(['s7-ltc-kmd', 's2-ltc-kmd']);
       expect(h.sell.map((t: { trade_id: string; price: number; base_volume: number; target_volume: number }) => [t.trade_id, t.price, t.base_volume, t.target_volume]))
-        .toEqual([['s9-kmd-ltc', 48, 1, 48], ['s1-kmd-ltc', 50, 2, 100]]);
+        .toEqual([['s9-kmd-ltc', 48, 1, 48], ['s10-kmd-ltc', 49, 1, 49], ['s1-kmd-ltc', 50, 2, 100]]);
     } finally {
       await app.close();
     }
