@@ -5,11 +5,12 @@ import { ccxtConfigSchema, type CcxtConfig } from './ccxt/config.js';
 import { replayConfigSchema, type ReplayConfig } from './replay/config.js';
 import { httpConfigSchema, type HttpConfig } from './http/config.js';
 import { komodoConfigSchema, type KomodoConfig } from './komodo/config.js';
+import { evmConfigSchema, type EvmConfig } from './evm/config.js';
 import type { Source } from './types.js';
 
-export const SOURCE_TYPES = ['replay', 'ccxt', 'http', 'komodo'] as const;
+export const SOURCE_TYPES = ['replay', 'ccxt', 'http', 'komodo', 'evm'] as const;
 
-export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema, komodoConfigSchema]);
+export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema, komodoConfigSchema, evmConfigSchema]);
 export type SourceConfig = z.output<typeof sourceConfigSchema>;
 
 export async function createSource(cfg: SourceConfig, baseDir: string): Promise<Source> {
@@ -29,6 +30,10 @@ export async function createSource(cfg: SourceConfig, baseDir: string): Promise<
     case 'komodo': {
       const { KomodoSource } = await import('./komodo/index.js');
       return new KomodoSource(cfg as KomodoConfig, baseDir);
+    }
+    case 'evm': {
+      const { EvmSource } = await import('./evm/index.js');
+      return new EvmSource(cfg as EvmConfig);
     }
   }
 }
