@@ -139,7 +139,7 @@ export async function tokenInfo(pool: Pool, chain: string, token: string): Promi
 export async function holders(pool: Pool, chain: string, token: string, limit: number): Promise<{ count: number; top: Array<{ address: string; balance: string }> }> {
   const c = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM evm_balances WHERE chain = $1 AND token = $2 AND balance > 0', [chain, token]);
   const top = await pool.query<{ address: string; balance: string }>(
-    'SELECT holder AS address, balance::text AS balance FROM evm_balances WHERE chain = $1 AND token = $2 AND balance > 0 ORDER BY balance DESC, holder LIMIT $3',
+    'SELECT holder AS address, balance::text AS balance FROM evm_balances WHERE chain = $1 AND token = $2 AND balance > 0 ORDER BY evm_balances.balance DESC, holder LIMIT $3',
     [chain, token, limit],
   );
   return { count: c.rows[0].n, top: top.rows };
