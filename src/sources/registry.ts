@@ -6,11 +6,12 @@ import { replayConfigSchema, type ReplayConfig } from './replay/config.js';
 import { httpConfigSchema, type HttpConfig } from './http/config.js';
 import { komodoConfigSchema, type KomodoConfig } from './komodo/config.js';
 import { evmConfigSchema, type EvmConfig } from './evm/config.js';
+import { subgraphConfigSchema, type SubgraphConfig } from './subgraph/config.js';
 import type { Source } from './types.js';
 
-export const SOURCE_TYPES = ['replay', 'ccxt', 'http', 'komodo', 'evm'] as const;
+export const SOURCE_TYPES = ['replay', 'ccxt', 'http', 'komodo', 'evm', 'subgraph'] as const;
 
-export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema, komodoConfigSchema, evmConfigSchema]);
+export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema, komodoConfigSchema, evmConfigSchema, subgraphConfigSchema]);
 export type SourceConfig = z.output<typeof sourceConfigSchema>;
 
 export async function createSource(cfg: SourceConfig, baseDir: string): Promise<Source> {
@@ -34,6 +35,10 @@ export async function createSource(cfg: SourceConfig, baseDir: string): Promise<
     case 'evm': {
       const { EvmSource } = await import('./evm/index.js');
       return new EvmSource(cfg as EvmConfig);
+    }
+    case 'subgraph': {
+      const { SubgraphSource } = await import('./subgraph/index.js');
+      return new SubgraphSource(cfg as SubgraphConfig);
     }
   }
 }
