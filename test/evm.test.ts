@@ -26,7 +26,7 @@ describe('evm source on a local chain', () => {
   let chain: LocalChain;
   let db: TestDatabase;
   let proxy: LoopbackServer;
-  const ranges: Array<[number, number, 'ok' | 'refused']> = [];
+  const ranges: Array<[number, number, 'ok' | 'refused', string]> = [];
   const logs: Array<{ level: number; msg: string }> = [];
   const log = pino({ level: 'info' }, new Writable({ write(c, _e, cb) { logs.push(JSON.parse(String(c))); cb(); } }));
   const spent: Record<string, number> = {};
@@ -72,17 +72,17 @@ describe('evm source on a local chain', () => {
     proxy = await loopbackServer(async (_url, req, res) => {
       let raw = '';
       for await (const c of req) raw += c;
-      const body = JSON.parse(raw) as { id: number; method: string; params: Array<{ fromBlock: string; toBlock: string }> };
+      const body = JSON.parse(raw) as { id: number; method: string; params: Array<{ fromBlock: string; toBlock: string; address: string | string[] }> };
       if (body.method === 'eth_getLogs') {
         const from = Number(body.params[0].fromBlock);
         const to = Number(body.params[0].toBlock);
         if (to - from + 1 > MAX_RANGE) {
-          ranges.push([from, to, 'refused']);
+          ranges.push([from, to, 'refused', String(body.params[0].address)]);
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ jsonrpc: '2.0', id: body.id, error: { code: -32005, message: 'query returned more than 10000 results' } }));
           return;
         }
-        ranges.push([from, to, 'ok']);
+        ranges.push([from, to, 'ok', String(body.params[0].address)]);
       }
       const r = await fetch(chain.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
       res.writeHead(r.status, { 'content-type': 'application/json' });
@@ -229,7 +229,11 @@ describe('evm source on a local chain', () => {
   it('continues after a restart without duplicates, and picks up new activity', async () => {
     const fresh = new SourceRunner(await createSource(config.sources[0], '.'), db.pool, log, call);
     const before = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM evm_transfers')).rows[0].n;
+    const seen = ranges.length;
     expect((await fresh.runPass({ kind: 'trades', every: 60_000 }, signal)).rows).toBe(0);
+    // The factory's pools and scan position were stored: no re-scan from the start block.
+    expect(ranges.slice(seen).filter((r) => r[3] === factory && r[0] === 0)).toEqual([]);
+    expect((await db.pool.query('SELECT pool FROM evm_pools')).rows).toEqual([{ pool: pair }]);
     await fresh.runPass({ kind: 'metrics', every: 60_000 }, signal);
     expect((await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM evm_transfers')).rows[0].n).toBe(before);
     const s = await swap(alice, true, parseUnits('100', 6));

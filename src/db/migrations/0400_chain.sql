@@ -59,3 +59,17 @@ CREATE TABLE evm_balances (
   PRIMARY KEY (chain, token, holder)
 );
 CREATE INDEX evm_balances_top_idx ON evm_balances (chain, token, balance DESC);
+
+-- Pools found in a factory's PairCreated / PoolCreated events, and how far the factory was
+-- scanned, so a restart does not scan it again from the start block.
+CREATE TABLE evm_pools (
+  source_id  text NOT NULL,
+  pool       text NOT NULL,
+  token0     text NOT NULL,
+  token1     text NOT NULL,
+  PRIMARY KEY (source_id, pool)
+);
+CREATE TABLE evm_factory_sync (
+  source_id  text PRIMARY KEY,
+  block      int8 NOT NULL
+);

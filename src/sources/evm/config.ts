@@ -43,6 +43,8 @@ export const evmConfigSchema = z.strictObject({
     factory: address.optional(),
     /** Pools to index (besides those the factory lists). */
     pools: z.array(address).default([]),
+    /** Keep only factory pools with at least one of these tokens (a busy factory lists hundreds of thousands). */
+    withTokens: z.array(address).optional(),
     quotes: z.array(z.string().min(1)).default(DEFAULT_EVM_QUOTES),
     every: duration.default(60_000),
     /** A synthetic order book from the pool's reserves (constant product), for depth and liquidity figures. */

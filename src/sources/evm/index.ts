@@ -14,7 +14,7 @@ import type { Batch, Cursor, FetchContext, Source, SourceBudget, SourceTask } fr
 import { erc1155Abi, erc20Abi, erc721Abi, swapToTrade, TOPIC, v2FactoryAbi, v2PairAbi, v3FactoryAbi, v3PoolAbi, type PoolInfo } from './abi.js';
 import type { EvmConfig } from './config.js';
 import { ChainClient } from './rpc.js';
-import { holders, loadTokens, readSync, recentBlocks, rollbackAfter, saveToken, storeRange, type TokenMeta, type TransferRow } from './store.js';
+import { holders, loadFactoryScan, loadTokens, readSync, recentBlocks, rollbackAfter, saveFactoryScan, saveToken, storeRange, type TokenMeta, type TransferRow } from './store.js';
 
 interface PoolMarket extends PoolInfo { symbol: string; base: string; quote: string }
 interface BlockCursor { block: string; hash?: string }
@@ -122,18 +122,32 @@ export class EvmSource implements Source {
     this.use(ctx);
     for (const p of dex.pools) await this.addPool(p, ctx);
     if (dex.factory) {
+      if (this.factoryScanned === null && ctx.pool) {
+        const saved = await loadFactoryScan(ctx.pool, this.id);
+        if (saved) {
+          for (const p of saved.pools) await this.addPool(p.pool as Hex, ctx, [p.token0 as Hex, p.token1 as Hex]);
+          this.factoryScanned = saved.block;
+        }
+      }
       const to = this.final(await this.chain.head());
       const from = this.factoryScanned === null ? BigInt(this.cfg.startBlock) : this.factoryScanned + 1n;
       const v2 = dex.protocol === 'uniswap-v2';
+      const wanted = dex.withTokens ? new Set<string>(dex.withTokens) : null;
       for await (const { logs, end } of this.chain.logs({ address: dex.factory, topics: [v2 ? TOPIC.pairCreated : TOPIC.poolCreated] }, from, to, ctx.signal)) {
+        const found: Array<{ pool: string; token0: string; token1: string }> = [];
         for (const l of logs) {
           const topics = l.topics as [Hex, ...Hex[]];
           const { args } = v2
             ? decodeEventLog({ abi: v2FactoryAbi, eventName: 'PairCreated', topics, data: l.data })
             : decodeEventLog({ abi: v3FactoryAbi, eventName: 'PoolCreated', topics, data: l.data });
           const pool = ('pair' in args ? args.pair : args.pool).toLowerCase() as Hex;
-          await this.addPool(pool, ctx, [args.token0.toLowerCase() as Hex, args.token1.toLowerCase() as Hex]);
+          const t0 = args.token0.toLowerCase() as Hex;
+          const t1 = args.token1.toLowerCase() as Hex;
+          if (wanted && !wanted.has(t0) && !wanted.has(t1)) continue;
+          await this.addPool(pool, ctx, [t0, t1]);
+          found.push({ pool, token0: t0, token1: t1 });
         }
+        if (ctx.pool) await saveFactoryScan(ctx.pool, this.id, end, found);
         this.factoryScanned = end;
       }
     }

@@ -186,3 +186,27 @@ export async function transfers(pool: Pool, chain: string, by: { token?: string;
   );
   return r.rows.map((x) => ({ ...x, block: Number(x.block), time: Number(x.time) }));
 }
+
+/** Pools a factory listed so far, and the block its scan reached. */
+export async function loadFactoryScan(pool: Pool, sourceId: string): Promise<{ block: bigint; pools: Array<{ pool: string; token0: string; token1: string }> } | null> {
+  const s = await pool.query<{ block: string }>('SELECT block::text FROM evm_factory_sync WHERE source_id = $1', [sourceId]);
+  if (!s.rows[0]) return null;
+  const p = await pool.query<{ pool: string; token0: string; token1: string }>('SELECT pool, token0, token1 FROM evm_pools WHERE source_id = $1 ORDER BY pool', [sourceId]);
+  return { block: BigInt(s.rows[0].block), pools: p.rows };
+}
+
+export async function saveFactoryScan(pool: Pool, sourceId: string, block: bigint, pools: Array<{ pool: string; token0: string; token1: string }>): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    if (pools.length) {
+      await client.query(
+        `INSERT INTO evm_pools (source_id, pool, token0, token1) SELECT $1, p, t0, t1 FROM unnest($2::text[], $3::text[], $4::text[]) AS x(p, t0, t1)
+         ON CONFLICT DO NOTHING`,
+        [sourceId, pools.map((p) => p.pool), pools.map((p) => p.token0), pools.map((p) => p.token1)],
+      );
+    }
+    await client.query(
+      `INSERT INTO evm_factory_sync (source_id, block) VALUES ($1, $2) ON CONFLICT (source_id) DO UPDATE SET block = excluded.block`,
+      [sourceId, block.toString()],
+    );
+  });
+}
