@@ -49,9 +49,11 @@ export class EvmSource implements Source {
   budget(task: SourceTask['kind']): SourceBudget | null {
     const c = (m: string) => this.cfg.chain.costs[m] ?? this.cfg.chain.defaultCost;
     const provider = this.chain.provider;
+    // Listed pools are known before discovery; a factory's are counted from the stored markets.
+    const items = this.cfg.dex && !this.cfg.dex.factory ? this.cfg.dex.pools : null;
     // One run: the head, then per pool (or once for all tokens) a log range and a block for its end.
-    if (task === 'trades') return { provider, perRun: c('eth_blockNumber'), perItem: c('eth_blockNumber') + c('eth_getLogs') + c('eth_getBlockByNumber'), items: null };
-    if (task === 'orderbook') return { provider, perRun: 0, perItem: c('eth_blockNumber') + 2 * c('eth_call'), items: null };
+    if (task === 'trades') return { provider, perRun: c('eth_blockNumber'), perItem: c('eth_blockNumber') + c('eth_getLogs') + c('eth_getBlockByNumber'), items };
+    if (task === 'orderbook') return { provider, perRun: 0, perItem: c('eth_blockNumber') + 2 * c('eth_call'), items };
     if (task === 'metrics') return { provider, perRun: c('eth_blockNumber') + c('eth_getLogs') + 2 * c('eth_getBlockByNumber'), perItem: 0, items: null };
     return null;
   }
