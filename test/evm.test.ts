@@ -290,6 +290,15 @@ describe('evm source on a local chain', () => {
       expect((await get('/v1/tokens/local:0x12/holders')).status).toBe(400);
       expect((await get(`/v1/tokens/mainnet:${usdc}/holders`)).body.message).toMatch(/unknown chain "mainnet" \(configured: local\)/);
       expect((await get(`/v1/tokens/local:${weth}/transfers?before=x`)).status).toBe(400);
+      // The pool's synthetic book gives it liquidity figures: asks within +2 % of mid = the 1 % level.
+      const res = await reserves();
+      const x = new Decimal(formatUnits(res.weth, 18));
+      const y = new Decimal(formatUnits(res.usdc, 6));
+      const p1 = y.div(x).mul(1.01);
+      const liq = await get('/v1/markets/uniswap-local:WETH-USDC/liquidity');
+      expect(liq.status).toBe(200);
+      expect(liq.body.current.depth_ask_usd).toBeCloseTo(p1.mul(x.minus(x.mul(y).div(p1).sqrt())).toNumber(), 2);
+      expect(liq.body.current.mid).toBeCloseTo(y.div(x).toNumber(), 6);
       const spec = (await get('/openapi.json')).body;
       expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/tokens/{ref}/holders', '/v1/tokens/{ref}/holders/history', '/v1/tokens/{ref}/transfers', '/v1/wallets/{ref}/transfers']));
     } finally {
