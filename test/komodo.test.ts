@@ -15,7 +15,8 @@ import { parseConfig } from '../src/config/load.js';
 import { SourceRunner } from '../src/ingest/runner.js';
 import { createSource } from '../src/sources/registry.js';
 import type { KomodoSource } from '../src/sources/komodo/index.js';
-import { sqlJs } from '../src/sources/komodo/sqlite.js';
+import { headerProblem, sqlJs } from '../src/sources/komodo/sqlite.js';
+import { PairRule, splitCoin } from '../src/sources/komodo/swaps.js';
 import type { ProviderCall } from '../src/sources/types.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { loopbackServer, sendJson, type LoopbackServer } from './helpers/http.js';
@@ -78,6 +79,35 @@ async function put(path: string, bytes: Uint8Array): Promise<void> {
   clock += 10;
   await utimes(path, clock, clock);
 }
+
+describe('komodo pair rule', () => {
+  it('splits tickers like the framework and orders pairs by the quote preference', () => {
+    expect(splitCoin('USDC-PLG20')).toEqual({ ticker: 'USDC', platform: 'PLG20' });
+    expect(splitCoin('BTC-segwit')).toEqual({ ticker: 'BTC', platform: 'segwit' });
+    expect(splitCoin('KMD')).toEqual({ ticker: 'KMD', platform: null });
+    const merge = new PairRule('merge', ['USDT', 'USDC', 'BTC', 'KMD']);
+    expect(merge.pair('USDC-PLG20', 'KMD')).toMatchObject({ symbol: 'KMD/USDC', baseCoin: 'KMD', quoteCoin: 'USDC-PLG20', makerIsBase: false });
+    expect(merge.pair('KMD', 'BTC-segwit')).toMatchObject({ symbol: 'KMD/BTC', makerIsBase: true });
+    expect(merge.pair('DGB', 'RVN')).toMatchObject({ symbol: 'DGB/RVN', makerIsBase: true }); // neither preferred: alphabetical
+    expect(merge.pair('RVN', 'DGB')).toMatchObject({ symbol: 'DGB/RVN', makerIsBase: false });
+    expect(merge.pair('USDC-PLG20', 'USDC-ERC20')).toBeNull(); // a bridge
+    const separate = new PairRule('separate', ['USDT', 'USDC', 'BTC', 'KMD']);
+    expect(separate.pair('USDC-PLG20', 'KMD')).toMatchObject({ symbol: 'KMD/USDC-PLG20', base: 'KMD', quote: 'USDC-PLG20' });
+    expect(separate.pair('USDC-PLG20', 'USDC-ERC20')).toMatchObject({ symbol: 'USDC-ERC20/USDC-PLG20' });
+  });
+
+  it('recognises truncated database files by their header', async () => {
+    const SQL = await sqlJs();
+    const db = new SQL.Database();
+    db.run('CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(9000));');
+    const whole = db.export();
+    db.close();
+    expect(headerProblem(whole)).toBeNull();
+    expect(headerProblem(whole.subarray(0, whole.length - 4096))).toMatch(/truncated: the header says \d+ pages/);
+    expect(headerProblem(whole.subarray(0, 5000))).toMatch(/truncated/);
+    expect(headerProblem(new TextEncoder().encode('hello'.repeat(30)))).toBe('not an SQLite database');
+  });
+});
 
 describe('komodo source', () => {
   let db: TestDatabase;
