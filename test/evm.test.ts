@@ -299,6 +299,12 @@ describe('evm source on a local chain', () => {
       expect(liq.status).toBe(200);
       expect(liq.body.current.depth_ask_usd).toBeCloseTo(p1.mul(x.minus(x.mul(y).div(p1).sqrt())).toNumber(), 2);
       expect(liq.body.current.mid).toBeCloseTo(y.div(x).toNumber(), 6);
+      // Pool tokens are found by contract address: a chart of WETH in USDC.
+      const chart = await get(`/v1/tokens/${weth}/chart?unit_hours=24`);
+      expect(chart.status).toBe(200);
+      expect(chart.body.token).toMatchObject({ id: 'WETH', name: 'Wrapped Ether', addresses: [{ platform: 'local', address: weth }] });
+      expect(chart.body.market).toBe('uniswap-local:WETH-USDC');
+      expect(chart.body.data).toHaveLength(1);
       const spec = (await get('/openapi.json')).body;
       expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/tokens/{ref}/holders', '/v1/tokens/{ref}/holders/history', '/v1/tokens/{ref}/transfers', '/v1/wallets/{ref}/transfers']));
     } finally {

@@ -14,7 +14,7 @@ import type { Batch, Cursor, FetchContext, Source, SourceBudget, SourceTask } fr
 import { erc1155Abi, erc20Abi, erc721Abi, swapToTrade, TOPIC, v2FactoryAbi, v2PairAbi, v3FactoryAbi, v3PoolAbi, type PoolInfo } from './abi.js';
 import type { EvmConfig } from './config.js';
 import { ChainClient } from './rpc.js';
-import { holders, loadFactoryScan, loadTokens, readSync, recentBlocks, rollbackAfter, saveFactoryScan, saveToken, storeRange, type TokenMeta, type TransferRow } from './store.js';
+import { holders, linkAssetAddress, loadFactoryScan, loadTokens, readSync, recentBlocks, rollbackAfter, saveFactoryScan, saveToken, storeRange, type TokenMeta, type TransferRow } from './store.js';
 
 interface PoolMarket extends PoolInfo { symbol: string; base: string; quote: string }
 interface BlockCursor { block: string; hash?: string }
@@ -116,6 +116,10 @@ export class EvmSource implements Source {
       return;
     }
     this.pools.set(pool, { pool, protocol, token0: t0, token1: t1, decimals0: m0.decimals ?? 18, decimals1: m1.decimals ?? 18, baseIs0, symbol, base, quote });
+    if (ctx.pool) {
+      await linkAssetAddress(ctx.pool, s0, m0.name, this.cfg.chain.name, t0);
+      await linkAssetAddress(ctx.pool, s1, m1.name, this.cfg.chain.name, t1);
+    }
   }
 
   async discoverMarkets(ctx: FetchContext): Promise<MarketSpec[]> {

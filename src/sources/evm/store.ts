@@ -210,3 +210,15 @@ export async function saveFactoryScan(pool: Pool, sourceId: string, block: bigin
     );
   });
 }
+
+/**
+ * Records a token's contract address for the asset it trades as (asset_addresses, platform =
+ * the chain's name), so `/v1/tokens/{address}/chart` and the CoinGecko routes find it by address.
+ * An address already linked keeps its asset.
+ */
+export async function linkAssetAddress(pool: Pool, asset: string, name: string | null, platform: string, address: string): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    await client.query('INSERT INTO assets (id, symbol, name) VALUES ($1, $1, $2) ON CONFLICT (id) DO UPDATE SET name = coalesce(assets.name, excluded.name)', [asset, name]);
+    await client.query('INSERT INTO asset_addresses (asset_id, platform, address) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [asset, platform, address.toLowerCase()]);
+  });
+}
