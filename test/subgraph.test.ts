@@ -144,7 +144,7 @@ describe('subgraph source', () => {
   });
 
   const config = (extra: Record<string, unknown> = {}) => parseConfig({
-    sources: [{ id: 'univ2', type: 'subgraph', schema: 'uniswap-v2', url: `${server.url}/subgraphs/v2`, apiKey: 'graph-key', provider: 'thegraph', pageSize: 3, pools: [PAIR, PAIR2], swaps: { since: 0 }, prices: { tokens: [DAI] }, ...extra }],
+    sources: [{ id: 'univ2', type: 'subgraph', schema: 'uniswap-v2', platform: 'ethereum', url: `${server.url}/subgraphs/v2`, apiKey: 'graph-key', provider: 'thegraph', pageSize: 3, pools: [PAIR, PAIR2], swaps: { since: 0 }, prices: { tokens: [DAI] }, ...extra }],
   }).sources[0];
   const stored = async (venue: string) => (await db.pool.query<{ trade_id: string; ms: string; side: string; price: string; amount: string }>(
     `SELECT trade_id, (extract(epoch FROM ts) * 1000)::int8 AS ms, side, price::text, amount::text FROM trades t JOIN markets m ON m.pk = t.market_pk
@@ -160,6 +160,12 @@ describe('subgraph source', () => {
     expect(await stored('univ2')).toEqual(want);
     expect(seen.every((q) => !/\bskip\b/.test(q.query) && Number(q.variables.first ?? 0) <= 3)).toBe(true);
     expect(calls.every((c) => c === 'thegraph')).toBe(true);
+    const linked = (await db.pool.query('SELECT asset_id, platform, address FROM asset_addresses ORDER BY asset_id')).rows;
+    expect(linked).toEqual([
+      { asset_id: 'DAI', platform: 'ethereum', address: DAI },
+      { asset_id: 'USDC', platform: 'ethereum', address: USDC },
+      { asset_id: 'WETH', platform: 'ethereum', address: WETH },
+    ]);
     // New swaps later: only they are added.
     swaps2.push(swapAt(12, 1005), swapAt(13, 1006), swapAt(14, 1006));
     const again = await runner.runPass({ kind: 'trades', every: 60_000 }, signal);

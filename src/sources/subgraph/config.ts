@@ -12,6 +12,8 @@ export const subgraphConfigSchema = z.strictObject({
   url: z.url(),
   /** Sent as "Authorization: Bearer <key>"; put it in the environment: apiKey: ${GRAPH_API_KEY}. */
   apiKey: z.string().min(1).optional(),
+  /** The chain the subgraph indexes (e.g. "ethereum"): links pool tokens to assets by address, so /v1/tokens/{address}/chart finds them. */
+  platform: z.string().regex(/^[a-z0-9_-]+$/, 'use lower-case letters, digits, "-" or "_"').optional(),
   /** Which Uniswap subgraph schema the endpoint serves. */
   schema: z.enum(['uniswap-v2', 'uniswap-v3']),
   /** Venue the pools' swaps are stored under; defaults to the source id. */

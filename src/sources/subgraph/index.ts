@@ -13,6 +13,7 @@ import type { MarketSpec, MetricPoint, Side, Trade } from '../../domain/types.js
 import { RateLimitedError, parseRetryAfter } from '../../budgets/errors.js';
 import type { Batch, Cursor, FetchContext, Source, SourceBudget, SourceTask } from '../types.js';
 import type { SubgraphConfig } from './config.js';
+import { linkAssetAddress } from '../evm/store.js';
 
 interface GToken { id: string; symbol: string; name?: string; decimals: string }
 interface GPool { id: string; token0: GToken; token1: GToken; reserveUSD?: string; totalValueLockedUSD?: string; volumeUSD?: string }
@@ -136,6 +137,9 @@ export class SubgraphSource implements Source {
       }
       seen.add(m.symbol);
       this.pools.set(m.id, m);
+      if (ctx.pool && this.cfg.platform) {
+        for (const t of [p.token0, p.token1]) await linkAssetAddress(ctx.pool, t.symbol.toUpperCase(), t.name ?? null, this.cfg.platform, t.id);
+      }
       specs.push({ venue: this.venue, symbol: m.symbol, base: m.base, quote: m.quote, type: 'spot', active: true, info: { pool: m.id } });
     }
     return specs;
