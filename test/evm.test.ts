@@ -26,6 +26,8 @@ describe('evm source on a local chain', () => {
   let chain: LocalChain;
   let db: TestDatabase;
   let proxy: LoopbackServer;
+  /** The first RPC URL, down (503): the client fails over to the proxy and stays there. */
+  let down: LoopbackServer;
   const ranges: Array<[number, number, 'ok' | 'refused', string]> = [];
   const logs: Array<{ level: number; msg: string }> = [];
   const log = pino({ level: 'info' }, new Writable({ write(c, _e, cb) { logs.push(JSON.parse(String(c))); cb(); } }));
@@ -89,6 +91,10 @@ describe('evm source on a local chain', () => {
       res.end(await r.text());
     });
 
+    down = await loopbackServer((_u, _req, res) => {
+      res.writeHead(503);
+      res.end('maintenance');
+    });
     usdc = await chain.deploy(deployer, C().TestToken, ['USD Coin', 'USDC', 6]);
     weth = await chain.deploy(deployer, C().TestToken, ['Wrapped Ether', 'WETH', 18]);
     nft = await chain.deploy(deployer, C().TestNFT);
@@ -122,7 +128,7 @@ describe('evm source on a local chain', () => {
     config = parseConfig({
       sources: [{
         id: 'local-uni', type: 'evm', venue: 'uniswap-local',
-        chain: { name: 'local', id: 1337, rpc: ['http://127.0.0.1:9/', proxy.url], confirmations: 2, provider: 'node', costs: { eth_getLogs: 75, eth_blockNumber: 10 } },
+        chain: { name: 'local', id: 1337, rpc: [down.url, proxy.url], confirmations: 2, provider: 'node', costs: { eth_getLogs: 75, eth_blockNumber: 10 } },
         logRange: { initial: 16, max: 64 },
         dex: { protocol: 'uniswap-v2', factory, orderbook: { steps: [0.01, 0.05] } },
         tokens: [{ address: usdc, standard: 'erc20' }, { address: nft, standard: 'erc721' }, { address: multi, standard: 'erc1155' }],
@@ -133,6 +139,7 @@ describe('evm source on a local chain', () => {
   }, 120_000);
   afterAll(async () => {
     await proxy?.close();
+    await down?.close();
     await chain?.close();
     await db?.drop();
   });
@@ -166,6 +173,7 @@ describe('evm source on a local chain', () => {
     expect(ranges.some((x) => x[2] === 'refused')).toBe(true);
     expect(ranges.filter((x) => x[2] === 'ok').every(([a, b]) => b - a + 1 <= MAX_RANGE)).toBe(true);
     expect(spent.node).toBeGreaterThan(0);
+    expect(down.requests.length).toBe(1); // failed over once, then stayed on the working URL
     // A second pass finds nothing new.
     expect((await runner.runPass({ kind: 'trades', every: 60_000 }, signal)).rows).toBe(0);
   });

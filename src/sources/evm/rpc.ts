@@ -1,9 +1,10 @@
-// The chain client of the evm source: viem over the configured RPC URLs (fallback in order),
+// The chain client of the evm source: viem over the configured RPC URLs (failover in order,
+// sticky to the URL that answers),
 // every JSON-RPC request passed through the provider gate at its method's cost (compute
 // units), and eth_getLogs over block ranges sized adaptively: a range the node refuses
 // (too many results, range too large) is halved and retried; answers that stay small let
 // the next range double, up to logRange.max.
-import { createPublicClient, custom, fallback, http, numberToHex, type Hex, type PublicClient } from 'viem';
+import { createPublicClient, custom, http, HttpRequestError, numberToHex, TimeoutError, type Hex, type PublicClient } from 'viem';
 import { unmeteredCall, type ProviderCall } from '../types.js';
 import type { EvmConfig } from './config.js';
 
@@ -47,18 +48,44 @@ export class ChainClient {
   constructor(private readonly cfg: EvmConfig) {
     this.provider = cfg.chain.provider ?? cfg.id;
     this.range = cfg.logRange.initial;
-    const inner = fallback(cfg.chain.rpc.map((u) => http(u, { timeout: cfg.chain.timeout, retryCount: 0 })), { retryCount: 0 })({ retryCount: 0 });
+    const urls = cfg.chain.rpc.map((u) => http(u, { timeout: cfg.chain.timeout, retryCount: 0 })({ retryCount: 0 }));
     this.client = createPublicClient({
       transport: custom({
         request: ({ method, params }: { method: string; params?: unknown }) => {
           const cost = cfg.chain.costs[method] ?? cfg.chain.defaultCost;
           return this.gate(this.provider, cost, () => {
             this.sent.set(method, (this.sent.get(method) ?? 0) + 1);
-            return inner.request({ method, params } as never);
+            return this.failover(urls, { method, params });
           });
         },
       }, { retryCount: 0 }),
     }) as PublicClient;
+  }
+
+  /** The URL in use; a URL that fails at the transport level (down, timeout, HTTP error) hands over to the next. */
+  private current = 0;
+  private failedAt = 0;
+
+  private async failover(urls: Array<{ request: (a: never) => Promise<unknown> }>, args: { method: string; params?: unknown }): Promise<unknown> {
+    // Go back to the first (preferred) URL a minute after leaving it.
+    if (this.current !== 0 && Date.now() - this.failedAt > 60_000) this.current = 0;
+    let last: unknown;
+    for (let i = 0; i < urls.length; i++) {
+      const at = (this.current + i) % urls.length;
+      try {
+        const r = await urls[at].request(args as never);
+        if (at !== this.current) {
+          this.current = at;
+          this.failedAt = Date.now();
+        }
+        return r;
+      } catch (e) {
+        // JSON-RPC errors are the node's answer (e.g. a log range too wide): no failover.
+        if (!(e instanceof HttpRequestError) && !(e instanceof TimeoutError)) throw e;
+        last = e;
+      }
+    }
+    throw last;
   }
 
   use(call: ProviderCall): void {
