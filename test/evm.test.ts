@@ -293,6 +293,10 @@ describe('evm source on a local chain', () => {
       expect(nftT.body.transfers.map((t: { from: string; to: string; token_id: string }) => [t.from, t.to, t.token_id])).toEqual([[alice, bob, '1'], ['0x0000000000000000000000000000000000000000', alice, '2']]);
       const next = await get(`/v1/tokens/local:${nft}/transfers?limit=2&before=${nftT.body.next}`);
       expect(next.body.transfers.map((t: { token_id: string }) => t.token_id)).toEqual(['1']);
+      // An ERC-1155 batch is one log with several rows: pages split it without losing any.
+      const m1 = await get(`/v1/tokens/local:${multi}/transfers?limit=1`);
+      const m2 = await get(`/v1/tokens/local:${multi}/transfers?limit=1&before=${m1.body.next}`);
+      expect([...m1.body.transfers, ...m2.body.transfers].map((t: { token_id: string; amount: string; to: string }) => [t.token_id, t.amount, t.to])).toEqual([['8', '5', carol], ['7', '30', carol]]);
       const w = await get(`/v1/wallets/local:${dave}/transfers`);
       expect(w.body.transfers.map((t: { token: string; value: string; to: string }) => [t.token, t.value, t.to])).toEqual([[usdc, '7', dave]]);
       expect((await get('/v1/tokens/local:0x12/holders')).status).toBe(400);

@@ -171,18 +171,18 @@ export async function holderHistory(pool: Pool, chain: string, token: string, un
 }
 
 export interface TransferOut {
-  token: string; block: number; log_index: number; tx_hash: string; time: number; from: string; to: string; token_id: string | null; amount: string;
+  token: string; block: number; log_index: number; sub: number; tx_hash: string; time: number; from: string; to: string; token_id: string | null; amount: string;
 }
 
-/** Transfers newest first; `before` is a "block:logIndex" cursor from the previous page. */
-export async function transfers(pool: Pool, chain: string, by: { token?: string; wallet?: string }, limit: number, before: { block: number; logIndex: number } | null): Promise<TransferOut[]> {
+/** Transfers newest first; `before` is the position (block, log index, index in a batch) of the previous page's last row. */
+export async function transfers(pool: Pool, chain: string, by: { token?: string; wallet?: string }, limit: number, before: { block: number; logIndex: number; sub?: number } | null): Promise<TransferOut[]> {
   const r = await pool.query<TransferOut & { block: string; time: string }>(
-    `SELECT token, block::text AS block, log_index, tx_hash, (extract(epoch FROM ts) * 1000)::int8::text AS time, from_addr AS "from", to_addr AS "to", token_id::text, amount::text
+    `SELECT token, block::text AS block, log_index, sub, tx_hash, (extract(epoch FROM ts) * 1000)::int8::text AS time, from_addr AS "from", to_addr AS "to", token_id::text, amount::text
      FROM evm_transfers
      WHERE chain = $1 AND ($2::text IS NULL OR token = $2) AND ($3::text IS NULL OR from_addr = $3 OR to_addr = $3)
-       AND ($4::int8 IS NULL OR (block, log_index) < ($4, $5))
-     ORDER BY block DESC, log_index DESC, sub DESC LIMIT $6`,
-    [chain, by.token ?? null, by.wallet ?? null, before?.block ?? null, before?.logIndex ?? 0, limit],
+       AND ($4::int8 IS NULL OR (block, log_index, sub) < ($4, $5, $6))
+     ORDER BY block DESC, log_index DESC, sub DESC LIMIT $7`,
+    [chain, by.token ?? null, by.wallet ?? null, before?.block ?? null, before?.logIndex ?? 0, before?.sub ?? 0, limit],
   );
   return r.rows.map((x) => ({ ...x, block: Number(x.block), time: Number(x.time) }));
 }

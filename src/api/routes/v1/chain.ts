@@ -43,9 +43,9 @@ export const chainRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => async
   };
   const parseBefore = (before: string | undefined) => {
     if (before === undefined) return null;
-    const m = /^(\d+):(\d+)$/.exec(before);
-    if (!m) throw badRequest('before', `"${before}" is not a cursor from a previous page ("block:logIndex")`);
-    return { block: Number(m[1]), logIndex: Number(m[2]) };
+    const m = /^(\d+):(\d+)(?::(\d+))?$/.exec(before);
+    if (!m) throw badRequest('before', `"${before}" is not a cursor from a previous page ("block:logIndex[:sub]")`);
+    return { block: Number(m[1]), logIndex: Number(m[2]), sub: m[3] === undefined ? 0 : Number(m[3]) };
   };
   const token = async (chain: string, address: string) => {
     const t = await tokenInfo(pool, chain, address);
@@ -58,8 +58,8 @@ export const chainRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => async
     for (const r of rows) if (!decimals.has(r.token)) decimals.set(r.token, (await tokenInfo(pool, chain, r.token))?.decimals ?? null);
     const last = rows[rows.length - 1];
     return {
-      transfers: rows.map((r) => ({ ...r, value: r.token_id === null ? scale(r.amount, decimals.get(r.token) ?? null) : null })),
-      next: rows.length === limit && last ? `${last.block}:${last.log_index}` : null,
+      transfers: rows.map(({ sub: _sub, ...r }) => ({ ...r, value: r.token_id === null ? scale(r.amount, decimals.get(r.token) ?? null) : null })),
+      next: rows.length === limit && last ? `${last.block}:${last.log_index}:${last.sub}` : null,
     };
   };
 
