@@ -29,6 +29,25 @@ contract TestNFT {
   function mint(address to, uint256 id) external { require(ownerOf[id] == address(0)); ownerOf[id] = to; balanceOf[to]++; emit Transfer(address(0), to, id); }
   function transferFrom(address f, address to, uint256 id) external { require(ownerOf[id] == f && msg.sender == f); ownerOf[id] = to; balanceOf[f]--; balanceOf[to]++; emit Transfer(f, to, id); }
 }
+interface IV3Pool {
+  function token0() external view returns (address);
+  function token1() external view returns (address);
+  function mint(address recipient, int24 tickLower, int24 tickUpper, uint128 amount, bytes calldata data) external returns (uint256, uint256);
+  function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes calldata data) external returns (int256, int256);
+}
+interface IPayable { function transferFrom(address f, address to, uint256 v) external returns (bool); }
+/// Pays Uniswap V3 pools from the caller's approved tokens (what the periphery's routers do).
+contract V3Helper {
+  function mint(address pool, int24 lo, int24 hi, uint128 amount) external { IV3Pool(pool).mint(msg.sender, lo, hi, amount, abi.encode(msg.sender)); }
+  function swap(address pool, bool zeroForOne, int256 amount, uint160 limit) external { IV3Pool(pool).swap(msg.sender, zeroForOne, amount, limit, abi.encode(msg.sender)); }
+  function uniswapV3MintCallback(uint256 a0, uint256 a1, bytes calldata d) external { _pay(a0, a1, d); }
+  function uniswapV3SwapCallback(int256 d0, int256 d1, bytes calldata d) external { _pay(d0 > 0 ? uint256(d0) : 0, d1 > 0 ? uint256(d1) : 0, d); }
+  function _pay(uint256 a0, uint256 a1, bytes calldata d) internal {
+    address payer = abi.decode(d, (address));
+    if (a0 > 0) IPayable(IV3Pool(msg.sender).token0()).transferFrom(payer, msg.sender, a0);
+    if (a1 > 0) IPayable(IV3Pool(msg.sender).token1()).transferFrom(payer, msg.sender, a1);
+  }
+}
 contract TestMulti {
   mapping(uint256 => mapping(address => uint256)) public balanceOf;
   event TransferSingle(address indexed operator, address indexed from, address indexed to, uint256 id, uint256 value);
@@ -43,7 +62,7 @@ contract TestMulti {
 export interface Artifact { abi: Abi; bytecode: Hex }
 
 let compiled: Record<string, Artifact> | null = null;
-export function testContracts(): Record<'TestToken' | 'TestNFT' | 'TestMulti', Artifact> {
+export function testContracts(): Record<'TestToken' | 'TestNFT' | 'TestMulti' | 'V3Helper', Artifact> {
   if (!compiled) {
     const solc = require('solc');
     const input = {
@@ -56,7 +75,12 @@ export function testContracts(): Record<'TestToken' | 'TestNFT' | 'TestMulti', A
     if (errs.length) throw new Error(errs.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n'));
     compiled = Object.fromEntries(Object.entries(out.contracts['Test.sol'] as Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>).map(([k, v]) => [k, { abi: v.abi, bytecode: `0x${v.evm.bytecode.object}` as Hex }]));
   }
-  return compiled as Record<'TestToken' | 'TestNFT' | 'TestMulti', Artifact>;
+  return compiled as Record<'TestToken' | 'TestNFT' | 'TestMulti' | 'V3Helper', Artifact>;
+}
+
+export function uniswapV3(name: 'UniswapV3Factory' | 'UniswapV3Pool'): Artifact {
+  const j = require(`@uniswap/v3-core/artifacts/contracts/${name}.sol/${name}.json`);
+  return { abi: j.abi, bytecode: j.bytecode as Hex };
 }
 
 export function uniswapV2(name: 'UniswapV2Factory' | 'UniswapV2Pair'): Artifact {
@@ -80,7 +104,7 @@ export interface LocalChain {
 export async function localChain(chainId = 1337): Promise<LocalChain> {
   const server = ganache.server({
     logging: { quiet: true },
-    chain: { chainId, hardfork: 'shanghai' },
+    chain: { chainId, hardfork: 'shanghai', allowUnlimitedContractSize: true },
     wallet: { deterministic: true, totalAccounts: 6 },
     miner: { instamine: 'eager' },
   });
