@@ -285,6 +285,12 @@ describe('komodo source', () => {
         ['KMD_USDC', 0.26, 60, 15.2, 0.26, 0.25, 0.25, 0.27],
         ['LTC_KMD', 48, 5.5, 274, 52, 48, 49.5, 52],
       ]);
+      const cmc = await get('/integrations/cmc/summary?venue=komodo');
+      expect(cmc.map((m: Record<string, unknown>) => [m.trading_pairs, m.base_volume, m.quote_volume, m.lowest_ask, m.highest_bid])).toEqual([
+        ['KMD_USDC', 60, 15.2, 0.27, 0.25],
+        ['LTC_KMD', 5.5, 274, 52, 49.5],
+      ]);
+      expect((await get('/integrations/cmc/trades/KMD_USDC?venue=komodo')).map((t: { trade_id: string; type: string }) => [t.trade_id, t.type])).toEqual([['s5-usdc-erc20', 'buy'], ['s4-usdc-plg20', 'sell']]);
       const ob = await get('/integrations/coingecko/orderbook?ticker_id=KMD_USDC&venue=komodo');
       expect(ob).toEqual({ ticker_id: 'KMD_USDC', timestamp: (now - 4) * 1000, bids: [[0.25, 80], [0.24, 50]], asks: [[0.27, 120], [0.3, 50]] });
       const h = await get('/integrations/coingecko/historical_trades?ticker_id=LTC_KMD&venue=komodo');
