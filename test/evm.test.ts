@@ -39,6 +39,7 @@ describe('evm source on a local chain', () => {
   let deployer: Hex, alice: Hex, bob: Hex, carol: Hex, dave: Hex;
   let usdc: Hex, weth: Hex, nft: Hex, multi: Hex, factory: Hex, pair: Hex;
   let wethIs0: boolean;
+  let pairCreatedAt: bigint;
   const C = () => testContracts();
   const pairAbi = () => uniswapV2('UniswapV2Pair').abi;
   /** [side, amount WETH, price USDC per WETH] of each swap, computed from what was sent. */
@@ -100,7 +101,7 @@ describe('evm source on a local chain', () => {
     nft = await chain.deploy(deployer, C().TestNFT);
     multi = await chain.deploy(deployer, C().TestMulti);
     factory = await chain.deploy(deployer, uniswapV2('UniswapV2Factory'), [deployer]);
-    await chain.send(deployer, factory, uniswapV2('UniswapV2Factory').abi, 'createPair', [weth, usdc]);
+    pairCreatedAt = (await chain.send(deployer, factory, uniswapV2('UniswapV2Factory').abi, 'createPair', [weth, usdc])).blockNumber;
     pair = (await chain.pub.readContract({ address: factory, abi: uniswapV2('UniswapV2Factory').abi, functionName: 'getPair', args: [weth, usdc] }) as Hex).toLowerCase() as Hex;
     wethIs0 = weth < usdc;
     // Liquidity: 10 WETH + 20 000 USDC (2000 USDC per WETH).
@@ -174,6 +175,8 @@ describe('evm source on a local chain', () => {
     expect(ranges.filter((x) => x[2] === 'ok').every(([a, b]) => b - a + 1 <= MAX_RANGE)).toBe(true);
     expect(spent.node).toBeGreaterThan(0);
     expect(down.requests.length).toBe(1); // failed over once, then stayed on the working URL
+    // The pair's swaps were read from the block the factory created it in, not from block 0.
+    expect(Math.min(...ranges.filter((x) => x[3] === pair).map((x) => x[0]))).toBe(Number(pairCreatedAt));
     // A second pass finds nothing new.
     expect((await runner.runPass({ kind: 'trades', every: 60_000 }, signal)).rows).toBe(0);
   });

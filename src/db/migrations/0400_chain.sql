@@ -67,6 +67,7 @@ CREATE TABLE evm_pools (
   pool       text NOT NULL,
   token0     text NOT NULL,
   token1     text NOT NULL,
+  created_block int8 NOT NULL,               -- where its swaps start
   PRIMARY KEY (source_id, pool)
 );
 CREATE TABLE evm_factory_sync (

@@ -14,9 +14,9 @@ import type { Batch, Cursor, FetchContext, Source, SourceBudget, SourceTask } fr
 import { erc1155Abi, erc20Abi, erc721Abi, swapToTrade, TOPIC, v2FactoryAbi, v2PairAbi, v3FactoryAbi, v3PoolAbi, type PoolInfo } from './abi.js';
 import type { EvmConfig } from './config.js';
 import { ChainClient } from './rpc.js';
-import { holders, linkAssetAddress, loadFactoryScan, loadTokens, readSync, recentBlocks, rollbackAfter, saveFactoryScan, saveToken, storeRange, type TokenMeta, type TransferRow } from './store.js';
+import { holders, linkAssetAddress, loadFactoryScan, loadTokens, readSync, recentBlocks, rollbackAfter, saveFactoryScan, saveToken, storeRange, type FactoryPool, type TokenMeta, type TransferRow } from './store.js';
 
-interface PoolMarket extends PoolInfo { symbol: string; base: string; quote: string }
+interface PoolMarket extends PoolInfo { symbol: string; base: string; quote: string; fromBlock: bigint }
 interface BlockCursor { block: string; hash?: string }
 
 export class EvmSource implements Source {
@@ -92,7 +92,7 @@ export class EvmSource implements Source {
     return meta;
   }
 
-  private async addPool(pool: Hex, ctx: FetchContext, tokens?: [Hex, Hex]): Promise<void> {
+  private async addPool(pool: Hex, ctx: FetchContext, tokens?: [Hex, Hex], createdBlock = 0n): Promise<void> {
     if (this.pools.has(pool)) return;
     const protocol = this.cfg.dex!.protocol;
     const abi = protocol === 'uniswap-v2' ? v2PairAbi : v3PoolAbi;
@@ -115,7 +115,7 @@ export class EvmSource implements Source {
       ctx.log.warn({ source: this.id, pool, other: clash.pool, symbol }, 'a second pool for the same pair is not indexed (one market per pair and venue)');
       return;
     }
-    this.pools.set(pool, { pool, protocol, token0: t0, token1: t1, decimals0: m0.decimals ?? 18, decimals1: m1.decimals ?? 18, baseIs0, symbol, base, quote });
+    this.pools.set(pool, { pool, protocol, token0: t0, token1: t1, decimals0: m0.decimals ?? 18, decimals1: m1.decimals ?? 18, baseIs0, symbol, base, quote, fromBlock: createdBlock > BigInt(this.cfg.startBlock) ? createdBlock : BigInt(this.cfg.startBlock) });
     if (ctx.pool) {
       await linkAssetAddress(ctx.pool, s0, m0.name, this.cfg.chain.name, t0);
       await linkAssetAddress(ctx.pool, s1, m1.name, this.cfg.chain.name, t1);
@@ -131,7 +131,7 @@ export class EvmSource implements Source {
       if (this.factoryScanned === null && ctx.pool) {
         const saved = await loadFactoryScan(ctx.pool, this.id);
         if (saved) {
-          for (const p of saved.pools) await this.addPool(p.pool as Hex, ctx, [p.token0 as Hex, p.token1 as Hex]);
+          for (const p of saved.pools) await this.addPool(p.pool as Hex, ctx, [p.token0 as Hex, p.token1 as Hex], p.createdBlock);
           this.factoryScanned = saved.block;
         }
       }
@@ -140,7 +140,7 @@ export class EvmSource implements Source {
       const v2 = dex.protocol === 'uniswap-v2';
       const wanted = dex.withTokens ? new Set<string>(dex.withTokens) : null;
       for await (const { logs, end } of this.chain.logs({ address: dex.factory, topics: [v2 ? TOPIC.pairCreated : TOPIC.poolCreated] }, from, to, ctx.signal)) {
-        const found: Array<{ pool: string; token0: string; token1: string }> = [];
+        const found: FactoryPool[] = [];
         for (const l of logs) {
           const topics = l.topics as [Hex, ...Hex[]];
           const { args } = v2
@@ -150,8 +150,8 @@ export class EvmSource implements Source {
           const t0 = args.token0.toLowerCase() as Hex;
           const t1 = args.token1.toLowerCase() as Hex;
           if (wanted && !wanted.has(t0) && !wanted.has(t1)) continue;
-          await this.addPool(pool, ctx, [t0, t1]);
-          found.push({ pool, token0: t0, token1: t1 });
+          await this.addPool(pool, ctx, [t0, t1], l.blockNumber);
+          found.push({ pool, token0: t0, token1: t1, createdBlock: l.blockNumber });
         }
         if (ctx.pool) await saveFactoryScan(ctx.pool, this.id, end, found);
         this.factoryScanned = end;
@@ -180,7 +180,8 @@ export class EvmSource implements Source {
       const now = await this.chain.block({ number: BigInt(c.block) });
       if (now.hash !== c.hash) ctx.log.error({ source: this.id, market: market.symbol, block: c.block }, 'a final block was replaced (a reorg deeper than chain.confirmations): raise confirmations; stored trades are kept');
     }
-    const from = c ? BigInt(c.block) + 1n : BigInt(this.cfg.startBlock);
+    // A pool's swaps start where the factory created it.
+    const from = c ? BigInt(c.block) + 1n : p.fromBlock;
     if (from > to) return;
     const topic = p.protocol === 'uniswap-v2' ? TOPIC.v2Swap : TOPIC.v3Swap;
     for await (const { logs, end } of this.chain.logs({ address: p.pool, topics: [topic] }, from, to, ctx.signal)) {

@@ -188,20 +188,23 @@ export async function transfers(pool: Pool, chain: string, by: { token?: string;
 }
 
 /** Pools a factory listed so far, and the block its scan reached. */
-export async function loadFactoryScan(pool: Pool, sourceId: string): Promise<{ block: bigint; pools: Array<{ pool: string; token0: string; token1: string }> } | null> {
+export interface FactoryPool { pool: string; token0: string; token1: string; createdBlock: bigint }
+
+export async function loadFactoryScan(pool: Pool, sourceId: string): Promise<{ block: bigint; pools: FactoryPool[] } | null> {
   const s = await pool.query<{ block: string }>('SELECT block::text FROM evm_factory_sync WHERE source_id = $1', [sourceId]);
   if (!s.rows[0]) return null;
-  const p = await pool.query<{ pool: string; token0: string; token1: string }>('SELECT pool, token0, token1 FROM evm_pools WHERE source_id = $1 ORDER BY pool', [sourceId]);
-  return { block: BigInt(s.rows[0].block), pools: p.rows };
+  const p = await pool.query<{ pool: string; token0: string; token1: string; created_block: string }>(
+    'SELECT pool, token0, token1, created_block::text FROM evm_pools WHERE source_id = $1 ORDER BY created_block, pool', [sourceId]);
+  return { block: BigInt(s.rows[0].block), pools: p.rows.map((r) => ({ pool: r.pool, token0: r.token0, token1: r.token1, createdBlock: BigInt(r.created_block) })) };
 }
 
-export async function saveFactoryScan(pool: Pool, sourceId: string, block: bigint, pools: Array<{ pool: string; token0: string; token1: string }>): Promise<void> {
+export async function saveFactoryScan(pool: Pool, sourceId: string, block: bigint, pools: FactoryPool[]): Promise<void> {
   await withTransaction(pool, async (client) => {
     if (pools.length) {
       await client.query(
-        `INSERT INTO evm_pools (source_id, pool, token0, token1) SELECT $1, p, t0, t1 FROM unnest($2::text[], $3::text[], $4::text[]) AS x(p, t0, t1)
+        `INSERT INTO evm_pools (source_id, pool, token0, token1, created_block) SELECT $1, p, t0, t1, b FROM unnest($2::text[], $3::text[], $4::text[], $5::int8[]) AS x(p, t0, t1, b)
          ON CONFLICT DO NOTHING`,
-        [sourceId, pools.map((p) => p.pool), pools.map((p) => p.token0), pools.map((p) => p.token1)],
+        [sourceId, pools.map((p) => p.pool), pools.map((p) => p.token0), pools.map((p) => p.token1), pools.map((p) => p.createdBlock.toString())],
       );
     }
     await client.query(
