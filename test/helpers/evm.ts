@@ -1,7 +1,11 @@
 // A real local EVM chain for tests: Ganache in process on loopback (installed from npm, no
 // binary download), small test tokens compiled at test time with solc (npm, wasm), and the
 // Uniswap V2 factory and pair from @uniswap/v2-core's published build artifacts.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import ganache from 'ganache';
 import { createPublicClient, createWalletClient, encodeDeployData, encodeFunctionData, http, type Abi, type Hex, type PublicClient, type WalletClient } from 'viem';
 
@@ -65,6 +69,12 @@ let compiled: Record<string, Artifact> | null = null;
 export function testContracts(): Record<'TestToken' | 'TestNFT' | 'TestMulti' | 'V3Helper', Artifact> {
   if (!compiled) {
     const solc = require('solc');
+    // Compiling takes seconds of CPU; test files share the result through a file keyed by source and compiler.
+    const cache = join(tmpdir(), `wick-test-contracts-${createHash('sha256').update(SOURCE + solc.version()).digest('hex').slice(0, 16)}.json`);
+    if (existsSync(cache)) {
+      compiled = JSON.parse(readFileSync(cache, 'utf8')) as Record<string, Artifact>;
+      return compiled as Record<'TestToken' | 'TestNFT' | 'TestMulti' | 'V3Helper', Artifact>;
+    }
     const input = {
       language: 'Solidity',
       sources: { 'Test.sol': { content: SOURCE } },
@@ -74,6 +84,9 @@ export function testContracts(): Record<'TestToken' | 'TestNFT' | 'TestMulti' | 
     const errs = (out.errors ?? []).filter((e: { severity: string }) => e.severity === 'error');
     if (errs.length) throw new Error(errs.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n'));
     compiled = Object.fromEntries(Object.entries(out.contracts['Test.sol'] as Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>).map(([k, v]) => [k, { abi: v.abi, bytecode: `0x${v.evm.bytecode.object}` as Hex }]));
+    const tmp = `${cache}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(compiled));
+    renameSync(tmp, cache);
   }
   return compiled as Record<'TestToken' | 'TestNFT' | 'TestMulti' | 'V3Helper', Artifact>;
 }
