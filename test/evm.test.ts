@@ -14,6 +14,9 @@ import { parseConfig } from '../src/config/load.js';
 import { SourceRunner } from '../src/ingest/runner.js';
 import { createSource } from '../src/sources/registry.js';
 import type { EvmSource } from '../src/sources/evm/index.js';
+import { ChainClient } from '../src/sources/evm/rpc.js';
+import { TOPIC } from '../src/sources/evm/abi.js';
+import type { EvmConfig } from '../src/sources/evm/config.js';
 import type { ProviderCall } from '../src/sources/types.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { localChain, testContracts, uniswapV2, type LocalChain } from './helpers/evm.js';
@@ -255,6 +258,22 @@ describe('evm source on a local chain', () => {
     await fresh.runPass({ kind: 'metrics', every: 60_000 }, signal);
     expect(byTx(await storedTrades())).toEqual(byTx([...expected, s]));
     expect(await storedBalances(usdc)).toEqual(await chainBalances(usdc, chain.accounts));
+  });
+
+  it('sizes eth_getLogs ranges adaptively: grows while answers are small, halves when refused, loses nothing', async () => {
+    const cfg = parseConfig({ sources: [{ id: 'ranges', type: 'evm', chain: { name: 'local', id: 1337, rpc: [proxy.url], confirmations: 0 }, logRange: { initial: 1, max: 64, quietBelow: 1000 }, tokens: [{ address: usdc, standard: 'erc20' }] }] }).sources[0];
+    const c = new ChainClient(cfg as EvmConfig);
+    const head = await c.head();
+    const seen = ranges.length;
+    const got: string[] = [];
+    for await (const { logs } of c.logs({ address: usdc, topics: [TOPIC.transfer] }, 0n, head)) got.push(...logs.map((l) => `${l.transactionHash}:${l.logIndex}`));
+    const direct = await chain.rpc<Array<{ transactionHash: string; logIndex: string }>>('eth_getLogs', [{ address: usdc, topics: [TOPIC.transfer], fromBlock: '0x0', toBlock: `0x${head.toString(16)}` }]);
+    expect(got).toEqual(direct.map((l) => `${l.transactionHash}:${Number(l.logIndex)}`));
+    const mine = ranges.slice(seen).filter((r) => r[3] === usdc);
+    const sizes = mine.map(([a, b, status]) => `${b - a + 1}${status === 'refused' ? 'x' : ''}`);
+    // 1 block, then 2, then 4 is refused (the node allows 3) and halved to 2, and so on
+    expect(sizes.slice(0, 4)).toEqual(['1', '2', '4x', '2']);
+    expect(mine.filter((r) => r[2] === 'ok').every(([a, b]) => b - a + 1 <= MAX_RANGE)).toBe(true);
   });
 
   it('snapshots a constant-product book from the reserves', async () => {
