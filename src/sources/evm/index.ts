@@ -7,7 +7,7 @@
 // head into the source's own store (store.ts) and a reorg is found by block hash: the last
 // indexed block and the blocks with transfers keep their hashes; when the chain disagrees,
 // everything after the newest block that still matches is rolled back and indexed again.
-import { decodeEventLog, getAddress, type Hex } from 'viem';
+import { decodeEventLog, getAddress, HttpRequestError, TimeoutError, type BaseError, type Hex } from 'viem';
 import { Decimal } from 'decimal.js';
 import type { BookLevel, MarketSpec, MetricPoint, OrderBook, Trade } from '../../domain/types.js';
 import type { Batch, Cursor, FetchContext, Source, SourceBudget, SourceTask } from '../types.js';
@@ -80,7 +80,9 @@ export class EvmSource implements Source {
     const read = async <T>(fn: 'symbol' | 'name' | 'decimals'): Promise<T | null> => {
       try {
         return await this.chain.client.readContract({ address, abi: erc20Abi, functionName: fn }) as T;
-      } catch {
+      } catch (e) {
+        // The node could not be reached: fail the run (it is retried). A revert: the token lacks it.
+        if ((e as BaseError).walk?.((x) => x instanceof HttpRequestError || x instanceof TimeoutError)) throw e;
         return null; // optional in ERC-20 and absent from most NFTs
       }
     };
