@@ -7,7 +7,7 @@
 // head into the source's own store (store.ts) and a reorg is found by block hash: the last
 // indexed block and the blocks with transfers keep their hashes; when the chain disagrees,
 // everything after the newest block that still matches is rolled back and indexed again.
-import { decodeEventLog, getAddress, HttpRequestError, TimeoutError, type BaseError, type Hex } from 'viem';
+import { BlockNotFoundError, decodeEventLog, getAddress, HttpRequestError, TimeoutError, type BaseError, type Hex } from 'viem';
 import { Decimal } from 'decimal.js';
 import type { BookLevel, MarketSpec, MetricPoint, OrderBook, Trade } from '../../domain/types.js';
 import type { Batch, Cursor, FetchContext, Source, SourceBudget, SourceTask } from '../types.js';
@@ -263,13 +263,18 @@ export class EvmSource implements Source {
     const head = await this.chain.head();
     let sync = await readSync(pool, this.id);
     if (sync) {
-      const now = await this.chain.block({ number: sync.block }).catch(() => null);
+      // A block the chain no longer has (it got shorter) counts as replaced; an unreachable node fails the run.
+      const orNull = (n: bigint) => this.chain.block({ number: n }).catch((e: unknown) => {
+        if ((e as BaseError).walk?.((x) => x instanceof BlockNotFoundError)) return null;
+        throw e;
+      });
+      const now = await orNull(sync.block);
       if (!now || now.hash !== sync.hash) {
         // Walk back through the remembered blocks to the newest one still on the chain.
         let fork: { block: bigint; hash: string } | null = null;
         for (const b of await recentBlocks(pool, this.id)) {
           if (b.number >= sync.block) continue;
-          const c = await this.chain.block({ number: b.number }).catch(() => null);
+          const c = await orNull(b.number);
           if (c && c.hash === b.hash) {
             fork = { block: b.number, hash: b.hash };
             break;
