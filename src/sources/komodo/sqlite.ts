@@ -106,9 +106,17 @@ export function headerProblem(bytes: Uint8Array): string | null {
 export async function readSwapFile(dir: string, file: string): Promise<SwapFile> {
   const name = relName(dir, file);
   if ((await sideFileSize(`${file}-journal`)) > 0) throw new UnreadableFile(`${name}: locked (a rollback journal is beside it: a write is in progress)`);
-  const before = await fileSig(file);
-  const bytes = await readFile(file);
-  const after = await fileSig(file);
+  let before: string;
+  let bytes: Buffer;
+  let after: string;
+  try {
+    before = await fileSig(file);
+    bytes = await readFile(file);
+    after = await fileSig(file);
+  } catch (e) {
+    // Removed, renamed or not readable between listing and reading: try again later.
+    throw new UnreadableFile(`${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   if (before !== after || `${bytes.length}` !== before.split(':')[0]) throw new UnreadableFile(`${name}: changed while it was read`);
   const problem = headerProblem(bytes);
   if (problem) throw new UnreadableFile(`${name}: ${problem}`);
