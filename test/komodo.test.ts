@@ -312,6 +312,10 @@ describe('komodo source', () => {
       'k2: environment variable WICK_TEST_NOT_SET (the node\'s userpass) is not set',
       'k2: environment variable WICK_TEST_NOT_SET (the node\'s userpass) is not set',
     ]);
+    // a folder that is not there is named
+    const none = parseConfig({ sources: [{ id: 'k4', type: 'komodo', path: join(dir, 'no-such-folder') }] });
+    await expect(new SourceRunner(await createSource(none.sources[0], dir), db.pool, log).runPass({ kind: 'trades', every: 60_000 }, signal))
+      .rejects.toThrow(/k4: cannot read the swap database folder .*no-such-folder \(ENOENT\)/);
     // a wrong userpass is the node's error, named
     process.env.WICK_TEST_WRONG = 'nope';
     const wrong = parseConfig({ sources: [{ id: 'k3', type: 'komodo', path: dir, rpc: { url: rpc.url, userpassEnv: 'WICK_TEST_WRONG' } }] });

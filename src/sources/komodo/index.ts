@@ -74,7 +74,12 @@ export class KomodoSource implements Source {
 
   /** Re-reads changed files (each consistently or not at all) and merges every node's swaps. */
   async refresh(ctx: FetchContext): Promise<State> {
-    const paths = await listSwapFiles(this.dir, this.cfg.extensions);
+    let paths: string[];
+    try {
+      paths = await listSwapFiles(this.dir, this.cfg.extensions);
+    } catch (e) {
+      throw new Error(`${this.id}: cannot read the swap database folder ${this.dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
     const files: SwapFile[] = [];
     const seen = new Set<string>();
     const skipped = new Set<string>();
