@@ -62,8 +62,8 @@ describe('configuration', () => {
   });
 
   it('names an unknown source type and lists the known ones', async () => {
-    expect(await problems('sources:\n  - id: x\n    type: carrier-pigeon\n')).toEqual(['sources[0].type: unknown source type "carrier-pigeon" (known: replay, ccxt, http)']);
-    expect(await problems('sources:\n  - id: x\n')).toEqual(['sources[0].type: is required (known: replay, ccxt, http)']);
+    expect(await problems('sources:\n  - id: x\n    type: carrier-pigeon\n')).toEqual(['sources[0].type: unknown source type "carrier-pigeon" (known: replay, ccxt, http, komodo, evm, subgraph)']);
+    expect(await problems('sources:\n  - id: x\n')).toEqual(['sources[0].type: is required (known: replay, ccxt, http, komodo, evm, subgraph)']);
   });
 
   it('checks ccxt exchanges, timeframes and what a source fetches', async () => {

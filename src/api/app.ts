@@ -26,6 +26,7 @@ import { startRealtime, type Realtime } from '../realtime/index.js';
 import { VERSION } from '../version.js';
 import { installOps } from '../ops/http.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
+import { chainRoutes } from './routes/v1/chain.js';
 
 export interface ApiContext {
   pool: Pool;
@@ -85,6 +86,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
         { name: 'analytics', description: 'Aggregated prices, statistics, rankings, trending, liquidity, charts' },
         { name: 'coingecko', description: 'CoinGecko API v3-compatible routes (/coingecko/api/v3)' },
         { name: 'listing', description: 'Exchange-listing APIs for CoinGecko and CoinMarketCap (/integrations)' },
+        { name: 'chain', description: 'On-chain token holders and transfers (evm source)' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -109,6 +111,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(alertRoutes(ctx), { prefix: '/v1' });
   await app.register(authRoutes(ctx, mailer, publicUrl), { prefix: '/v1' });
   await app.register(analyticsRoutes(ctx), { prefix: '/v1' });
+  await app.register(chainRoutes(ctx), { prefix: '/v1' });
   await app.register(coingeckoRoutes(ctx), { prefix: '/coingecko/api/v3' });
   await app.register(coingeckoListingRoutes(ctx), { prefix: '/integrations/coingecko' });
   await app.register(cmcListingRoutes(ctx), { prefix: '/integrations/cmc' });

@@ -31,7 +31,7 @@ export class SourceRunner {
   }
 
   private context(signal: AbortSignal, only?: string[]): FetchContext {
-    return { signal, log: this.log, call: this.call, ...(only ? { only } : {}) };
+    return { signal, log: this.log, call: this.call, pool: this.pool, ...(only ? { only } : {}) };
   }
 
   /** Discovers markets and records new or changed ones. */

@@ -17,7 +17,12 @@ export function redactSecrets(c: WickConfig): Record<string, unknown> {
     mail: { ...c.mail, smtp: c.mail.smtp ? redactUrl(c.mail.smtp) : undefined },
     users: { ...c.users, secret: hide(c.users.secret) },
     alerts: { ...c.alerts, rules: c.alerts.rules.map((r) => ({ ...r, channels: r.channels.map((ch) => ('secret' in ch ? { ...ch, secret: '***' } : ch)) })) },
-    // http source headers usually carry API keys.
-    sources: c.sources.map((s) => (s.type === 'http' ? { ...s, headers: Object.fromEntries(Object.keys(s.headers).map((k) => [k, '***'])) } : s)),
+    // http source headers, subgraph API keys and RPC URLs (…/v2/<key>) usually carry API keys.
+    sources: c.sources.map((s) => {
+      if (s.type === 'http') return { ...s, headers: Object.fromEntries(Object.keys(s.headers).map((k) => [k, '***'])) };
+      if (s.type === 'subgraph') return { ...s, apiKey: hide(s.apiKey), url: s.url.replace(/\/api\/[^/]+\/subgraphs/, '/api/***/subgraphs') };
+      if (s.type === 'evm') return { ...s, chain: { ...s.chain, rpc: s.chain.rpc.map((u) => redactUrl(u).replace(/^(https?:\/\/[^/]+)\/.+$/, '$1/***')) } };
+      return s;
+    }),
   };
 }

@@ -4,11 +4,14 @@ import { z } from 'zod';
 import { ccxtConfigSchema, type CcxtConfig } from './ccxt/config.js';
 import { replayConfigSchema, type ReplayConfig } from './replay/config.js';
 import { httpConfigSchema, type HttpConfig } from './http/config.js';
+import { komodoConfigSchema, type KomodoConfig } from './komodo/config.js';
+import { evmConfigSchema, type EvmConfig } from './evm/config.js';
+import { subgraphConfigSchema, type SubgraphConfig } from './subgraph/config.js';
 import type { Source } from './types.js';
 
-export const SOURCE_TYPES = ['replay', 'ccxt', 'http'] as const;
+export const SOURCE_TYPES = ['replay', 'ccxt', 'http', 'komodo', 'evm', 'subgraph'] as const;
 
-export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema]);
+export const sourceConfigSchema = z.discriminatedUnion('type', [replayConfigSchema, ccxtConfigSchema, httpConfigSchema, komodoConfigSchema, evmConfigSchema, subgraphConfigSchema]);
 export type SourceConfig = z.output<typeof sourceConfigSchema>;
 
 export async function createSource(cfg: SourceConfig, baseDir: string): Promise<Source> {
@@ -24,6 +27,18 @@ export async function createSource(cfg: SourceConfig, baseDir: string): Promise<
     case 'http': {
       const { HttpSource } = await import('./http/index.js');
       return new HttpSource(cfg as HttpConfig);
+    }
+    case 'komodo': {
+      const { KomodoSource } = await import('./komodo/index.js');
+      return new KomodoSource(cfg as KomodoConfig, baseDir);
+    }
+    case 'evm': {
+      const { EvmSource } = await import('./evm/index.js');
+      return new EvmSource(cfg as EvmConfig);
+    }
+    case 'subgraph': {
+      const { SubgraphSource } = await import('./subgraph/index.js');
+      return new SubgraphSource(cfg as SubgraphConfig);
     }
   }
 }

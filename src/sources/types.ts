@@ -3,6 +3,7 @@
 // layer stores each batch together with the cursor that follows it, in one transaction.
 import type { Logger } from 'pino';
 import type { Candle, MarketSpec, MetricPoint, OrderBook, TickerSnapshot, Trade } from '../domain/types.js';
+import type { Pool } from '../db/pool.js';
 
 /** Opaque, JSON-serialisable position of a stream; each source defines its own shape. */
 export type Cursor = Record<string, unknown>;
@@ -35,6 +36,11 @@ export interface FetchContext {
   call: ProviderCall;
   /** When set, only these items (market symbols, or an http source's item keys) are fetched this pass. */
   only?: string[];
+  /**
+   * The database, for the few sources that keep a store of their own (the evm source's
+   * transfers and holders, which a chain reorg must be able to delete). Others never write.
+   */
+  pool?: Pool;
 }
 
 /** A task a source can run on a schedule; `every` is its interval in ms (null: runs continuously). */

@@ -95,7 +95,8 @@ export const jobRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => async (
     return {
       sources: ctx.config.sources.map((s) => {
         const mine = jobs.filter((j) => j.source === s.id);
-        const provider = s.type === 'ccxt' ? (s.provider ?? s.exchange) : s.type === 'http' ? (s.provider ?? s.id) : null;
+        const provider = s.type === 'ccxt' ? (s.provider ?? s.exchange) : s.type === 'http' || s.type === 'subgraph' ? (s.provider ?? s.id)
+          : s.type === 'evm' ? (s.chain.provider ?? s.id) : s.type === 'komodo' && s.rpc ? (s.rpc.provider ?? s.id) : null;
         const latestError = [...mine].filter((j) => j.last_error_at !== null).sort((a, b) => b.last_error_at! - a.last_error_at!)[0];
         const nexts = mine.map((j) => j.next_run_at).filter((x): x is number => x !== null);
         return {
