@@ -14,6 +14,7 @@
 // every worker fails (so pg-boss retries) active runs whose lock nobody holds any more. A
 // worker killed mid-run thus hands its job to the others within seconds, not after the
 // run's expiry (its timeout, an hour by default), during which the job could not run at all.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Pool, PoolClient } from '../db/pool.js';
@@ -229,6 +230,10 @@ export class BossRunner {
     // Runs still finishing keep their leases until pg-boss has let them end.
     await this.boss?.stop({ graceful: true, wait: true, timeout: this.opts.stopTimeoutMs, close: false });
     this.boss = null;
+    // A run that outlived pg-boss's grace period is aborted and ends shortly; pg-boss settles it
+    // when it does, and that must happen before the caller closes the pool.
+    for (let waited = 0; this.running.size > 0 && waited < this.opts.stopTimeoutMs; waited += 50) await sleep(50);
+    await sleep(0);
     if (this.lockClient) {
       await this.lockClient.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
       this.lockClient.release();
