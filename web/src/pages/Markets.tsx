@@ -1,0 +1,167 @@
+// Markets: every market with its last price, 24 h change and volume and a 7-day sparkline,
+// sortable and searchable, filtered by venue and quote, updated live over SSE.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { api, call, type Schemas } from '../api/client';
+import { Sparkline } from '../components/Sparkline';
+import { Card, cx, Empty, ErrorNote, inputClass, LiveDot, PageTitle, rowClass, Spinner, tableClass, tableWrap, td, th } from '../components/ui';
+import { changeClass, count, percent, price, volume } from '../lib/format';
+import { useLoad, useStream, type StreamEvent } from '../lib/hooks';
+
+type Ticker = Schemas['Ticker'];
+type SortKey = 'symbol' | 'venue' | 'last' | 'change_percent' | 'quote_volume' | 'trades';
+
+function useSparkline(market: string): number[] | null {
+  const [v, setV] = useState<number[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    call(api.GET('/v1/markets/{market}/candles', { params: { path: { market }, query: { resolution: '1h', from, limit: 168, format: 'array' } } }))
+      .then((r) => { if (live) setV((r.candles as number[][]).map((c) => c[4])); }, () => { if (live) setV([]); });
+    return () => { live = false; };
+  }, [market]);
+  return v;
+}
+
+function SparkCell({ market }: { market: string }) {
+  const v = useSparkline(market);
+  return v === null ? <span class="inline-block h-8 w-28 animate-pulse rounded bg-slate-100 dark:bg-slate-800" /> : <Sparkline values={v} />;
+}
+
+function PriceCell({ value, testid }: { value: number | null; testid: string }) {
+  const prev = useRef(value);
+  const [flash, setFlash] = useState<'' | 'flash-up' | 'flash-down'>('');
+  useEffect(() => {
+    if (prev.current !== null && value !== null && value !== prev.current) {
+      setFlash(value > prev.current ? 'flash-up' : 'flash-down');
+      const t = setTimeout(() => setFlash(''), 1200);
+      prev.current = value;
+      return () => clearTimeout(t);
+    }
+    prev.current = value;
+  }, [value]);
+  return <span data-testid={testid} class={cx('tabular rounded px-1 font-medium', flash)}>{price(value)}</span>;
+}
+
+export function MarketsPage() {
+  const { route, query } = useLocation();
+  const [search, setSearch] = useState(query.q ?? '');
+  const [venue, setVenue] = useState(query.venue ?? '');
+  const [quote, setQuote] = useState(query.quote ?? '');
+  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'quote_volume', dir: -1 });
+  const tickers = useLoad(() => call(api.GET('/v1/tickers', { params: { query: { limit: 500 } } })).then((r) => r.tickers), [], 60_000);
+  const venues = useLoad(() => call(api.GET('/v1/venues')).then((r) => r.venues), []);
+
+  // Keep the filters in the address so a view can be shared.
+  useEffect(() => {
+    const p = new URLSearchParams();
+    if (search) p.set('q', search);
+    if (venue) p.set('venue', venue);
+    if (quote) p.set('quote', quote);
+    const s = p.toString();
+    const want = s ? `/?${s}` : '/';
+    if (location.pathname + location.search !== want) history.replaceState(null, '', want);
+  }, [search, venue, quote]);
+
+  const bases = useMemo(() => [...new Set((tickers.data ?? []).map((t) => t.base))].sort(), [tickers.data]);
+  const status = useStream(['tickers', ...bases.map((b) => `prices:${b}`)], (e: StreamEvent) => {
+    tickers.set((list) => list?.map((t) => {
+      if (e.type === 'price' && e.data.market === t.market) {
+        const last = Number(e.data.price);
+        const change = t.open ? last - t.open : t.change;
+        return { ...t, last, time: e.data.ts, change, change_percent: t.open ? ((last - t.open) / t.open) * 100 : t.change_percent };
+      }
+      if (e.type === 'ticker' && e.data.market === t.market) {
+        const d = e.data as Record<string, unknown>;
+        const n = (k: string) => (d[k] === null || d[k] === undefined ? (t as Record<string, unknown>)[k] as number | null : Number(d[k]));
+        return { ...t, last: n('last'), bid: n('bid'), ask: n('ask'), open: n('open'), high: n('high'), low: n('low'), change: n('change'), change_percent: n('change_percent'), base_volume: n('base_volume'), quote_volume: n('quote_volume') };
+      }
+      return t;
+    }));
+  });
+
+  const quotes = useMemo(() => [...new Set((tickers.data ?? []).map((t) => t.quote))].sort(), [tickers.data]);
+  const rows = useMemo(() => {
+    const q = search.trim().toLowerCase();
+    const list = (tickers.data ?? []).filter((t) => (!venue || t.venue === venue) && (!quote || t.quote === quote)
+      && (!q || t.symbol.toLowerCase().includes(q) || t.market.toLowerCase().includes(q) || t.base.toLowerCase().includes(q)));
+    const val = (t: Ticker) => (sort.key === 'symbol' ? t.symbol : sort.key === 'venue' ? t.venue : t[sort.key]);
+    return list.sort((a, b) => {
+      const x = val(a);
+      const y = val(b);
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      return (typeof x === 'string' ? x.localeCompare(y as string) : (x as number) - (y as number)) * sort.dir;
+    });
+  }, [tickers.data, search, venue, quote, sort]);
+
+  const header = (key: SortKey, label: string, right = false) => {
+    const on = sort.key === key;
+    return (
+      <th class={cx(th, right && 'text-right')} aria-sort={on ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'} scope="col">
+        <button type="button" class={cx('inline-flex items-center gap-1 uppercase hover:text-slate-900 dark:hover:text-white', right && 'flex-row-reverse')} onClick={() => setSort({ key, dir: on ? (sort.dir === 1 ? -1 : 1) : key === 'symbol' || key === 'venue' ? 1 : -1 })}>
+          {label}
+          <span aria-hidden="true" class={on ? 'text-emerald-500' : 'opacity-30'}>{on && sort.dir === 1 ? '▲' : '▼'}</span>
+        </button>
+      </th>
+    );
+  };
+
+  return (
+    <div>
+      <PageTitle title="Markets" sub={tickers.data ? `${rows.length} of ${tickers.data.length} markets · prices update live` : 'Every market Wick stores'}>
+        <LiveDot status={status} />
+      </PageTitle>
+      <Card>
+        <div class="mb-3 flex flex-wrap gap-2">
+          <input type="search" aria-label="Search markets" placeholder="Search BTC, binance:ETH-USDT…" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} class={cx(inputClass, 'min-w-0 flex-1 sm:max-w-xs')} data-testid="market-search" />
+          <select aria-label="Venue" value={venue} onChange={(e) => setVenue((e.target as HTMLSelectElement).value)} class={inputClass} data-testid="venue-filter">
+            <option value="">All venues</option>
+            {(venues.data ?? []).map((v) => <option key={v.id} value={v.id}>{v.name} ({v.markets})</option>)}
+          </select>
+          <select aria-label="Quote asset" value={quote} onChange={(e) => setQuote((e.target as HTMLSelectElement).value)} class={inputClass} data-testid="quote-filter">
+            <option value="">All quotes</option>
+            {quotes.map((q) => <option key={q} value={q}>{q}</option>)}
+          </select>
+        </div>
+        {tickers.error && <div class="mb-3"><ErrorNote error={tickers.error} retry={tickers.reload} /></div>}
+        {tickers.data === undefined ? (!tickers.error && <Spinner label="Loading markets…" />) : tickers.data.length === 0 ? (
+          <Empty>No markets yet. Configure a source (see the README) or run <code>npm run demo</code>; markets appear here as soon as they are discovered.</Empty>
+        ) : rows.length === 0 ? (
+          <Empty>No market matches these filters.</Empty>
+        ) : (
+          <div class={tableWrap}>
+            <table class={tableClass} data-testid="markets-table">
+              <thead class="bg-slate-50 dark:bg-slate-900/60">
+                <tr>
+                  {header('symbol', 'Market')}
+                  {header('venue', 'Venue')}
+                  {header('last', 'Last', true)}
+                  {header('change_percent', '24h', true)}
+                  {header('quote_volume', 'Volume 24h', true)}
+                  <th class={cx(th, 'hidden md:table-cell')} scope="col">7 days</th>
+                  {header('trades', 'Trades', true)}
+                </tr>
+              </thead>
+              <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                {rows.map((t) => (
+                  <tr key={t.market} class={cx(rowClass, 'cursor-pointer')} data-market={t.market} onClick={() => route(`/markets/${encodeURIComponent(t.market)}`)}>
+                    <td class={td}>
+                      <a href={`/markets/${encodeURIComponent(t.market)}`} class="font-semibold hover:underline" onClick={(e) => e.stopPropagation()}>{t.base}<span class="text-slate-400">/{t.quote}</span></a>
+                    </td>
+                    <td class={cx(td, 'text-slate-500')}>{t.venue}</td>
+                    <td class={cx(td, 'text-right')}><PriceCell value={t.last} testid={`last-${t.market}`} /></td>
+                    <td class={cx(td, 'tabular text-right font-medium', changeClass(t.change_percent))}>{percent(t.change_percent)}</td>
+                    <td class={cx(td, 'tabular text-right')} title={t.base_volume !== null ? `${volume(t.base_volume)} ${t.base}` : undefined}>{volume(t.quote_volume)} <span class="text-xs text-slate-400">{t.quote}</span></td>
+                    <td class={cx(td, 'hidden md:table-cell')}><SparkCell market={t.market} /></td>
+                    <td class={cx(td, 'tabular text-right text-slate-500')}>{count(t.trades)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </div>
+  );
+}
