@@ -31,7 +31,7 @@ function App() {
               <Route path="/" component={MarketsPage} />
               <Route path="/markets/:id" component={MarketPage} />
               <Route path="/rankings" component={RankingsPage} />
-              <Route path="/metrics" component={MetricsPage} />
+              <Route path="/explorer" component={MetricsPage} />
               <Route path="/alerts" component={AlertsPage} />
               <Route path="/admin" component={AdminPage} />
               <Route path="/admin/:tab" component={AdminPage} />

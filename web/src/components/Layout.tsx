@@ -11,7 +11,7 @@ import { Button, cx } from './ui';
 const NAV = [
   { href: '/', label: 'Markets' },
   { href: '/rankings', label: 'Rankings' },
-  { href: '/metrics', label: 'Metrics' },
+  { href: '/explorer', label: 'Metrics' },
   { href: '/alerts', label: 'Alerts' },
   { href: '/admin', label: 'Admin' },
 ];

@@ -55,9 +55,9 @@ function Jobs() {
                       <div class="mt-0.5 text-xs text-slate-500">{j.runs} runs · {j.failures} failed</div>
                     </td>
                     <td class={cx(td, 'text-xs')}>{ago(j.last_run_at)}<div class="text-slate-500">{j.last_duration_ms !== null ? duration(j.last_duration_ms) : ''}{j.last_rows !== null ? ` · ${count(j.last_rows)} rows` : ''}</div></td>
-                    <td class={cx(td, 'hidden max-w-xs truncate text-xs text-rose-600 lg:table-cell dark:text-rose-400')} title={j.last_error ?? undefined}>{j.last_error ? `${j.last_error} (${ago(j.last_error_at)})` : '—'}</td>
+                    <td class={cx(td, 'hidden max-w-xs truncate text-xs lg:table-cell', j.last_error ? 'text-rose-600 dark:text-rose-400' : 'text-slate-400')} title={j.last_error ?? undefined}>{j.last_error ? `${j.last_error} (${ago(j.last_error_at)})` : '—'}</td>
                     <td class={cx(td, 'text-xs')}>{ago(j.next_run_at)}</td>
-                    <td class={cx(td, 'text-right')}>
+                    <td class={cx(td, 'whitespace-nowrap text-right')}>
                       <Button small onClick={() => run(async () => { const r = await call(api.POST('/v1/admin/jobs/{job}/run', { params: { path: { job: j.name } } })); return r.alreadyQueued ? `${j.name} already has a run waiting.` : `${j.name} queued (run ${r.jobId}).`; })} aria-label={`Run ${j.name} now`}>Run now</Button>
                     </td>
                   </tr>
@@ -171,7 +171,7 @@ function Budgets() {
                       <td class={td}><div class="font-medium">{s.id}</div><div class="text-xs text-slate-500">{s.type}{s.provider ? ` · ${s.provider}` : ''}</div></td>
                       <td class={cx(td, 'text-xs')}>{ago(s.last_run_at)}</td><td class={cx(td, 'text-xs')}>{ago(s.last_success_at)}</td>
                       <td class={cx(td, 'tabular text-xs')}>{count(s.rows)}</td><td class={cx(td, 'text-xs')}>{ago(s.next_run_at)}</td>
-                      <td class={cx(td, 'max-w-xs truncate text-xs text-rose-600')} title={s.last_error ?? undefined}>{s.last_error ?? '—'}</td>
+                      <td class={cx(td, 'max-w-xs truncate text-xs', s.last_error ? 'text-rose-600' : 'text-slate-400')} title={s.last_error ?? undefined}>{s.last_error ?? '—'}</td>
                     </tr>
                   ))}
                 </tbody>

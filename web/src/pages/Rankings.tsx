@@ -10,7 +10,7 @@ type Kind = 'asset' | 'market' | 'metric';
 type By = 'volume' | 'change' | 'volatility';
 type Item = { rank: number; kind: string; id: string; name: string | null; labels?: Record<string, string>; value: number | null; volume_usd: number | null; change_pct: number | null; volatility: number | null; trend_score: number | null };
 
-const link = (i: Item) => (i.kind === 'market' ? `/markets/${encodeURIComponent(i.id)}` : i.kind === 'metric' ? `/metrics?name=${encodeURIComponent(i.name ?? i.id.split('{')[0])}&labels=${encodeURIComponent(JSON.stringify(i.labels ?? {}))}` : null);
+const link = (i: Item) => (i.kind === 'market' ? `/markets/${encodeURIComponent(i.id)}` : i.kind === 'metric' ? `/explorer?name=${encodeURIComponent(i.name ?? i.id.split('{')[0])}&labels=${encodeURIComponent(JSON.stringify(i.labels ?? {}))}` : null);
 
 function Items({ items, testid }: { items: Item[]; testid: string }) {
   return (
@@ -61,7 +61,7 @@ export function RankingsPage() {
       </PageTitle>
       <div class="grid gap-4 lg:grid-cols-3">
         <Card class="lg:col-span-2" title="Rankings" actions={<Segmented label="Rank by" options={[{ value: 'volume', label: 'Volume' }, { value: 'change', label: 'Change' }, { value: 'volatility', label: 'Volatility' }]} value={by} onChange={setBy} />}>
-          <Section load={rankings} testid="rankings-table" empty={`No ${kind}s with ${by} figures yet.`} />
+          <Section load={rankings} testid="rankings-table" empty={`No ${kind}s with ${by} figures yet.${by === 'volume' && kind !== 'metric' ? ' USD volumes need a market that prices the quote asset in USD (e.g. ETH/USDT).' : ''}`} />
         </Card>
         <Card title="Trending (last hour vs 7-day baseline)">
           <Section load={trending} testid="trending-table" empty="Nothing trending: no item is more active than its baseline." />
