@@ -177,6 +177,21 @@ describe('the dashboard in Chromium', () => {
     await shot('market');
   });
 
+  it('loads older candles when the chart reaches the oldest loaded one', async () => {
+    // Pages of 10 candles: the first page does not fill the chart, so it asks for older ones until the history ends.
+    const requests: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/candles')) requests.push(r.url()); });
+    await page.goto(`${base}/markets/${M}?candles=10`);
+    await page.getByTestId('resolution').getByRole('button', { name: '1m', exact: true }).click();
+    const all = (await (await fetch(`${base}/v1/markets/${M}/candles?resolution=1m&limit=1000`)).json()).candles.length;
+    expect(all).toBeGreaterThan(20);
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-info"]')?.getAttribute('data-bars')) >= n, all - 1, { timeout: 30_000 });
+    const older = requests.filter((u) => u.includes('resolution=1m') && new URL(u).searchParams.has('to'));
+    expect(older.length).toBeGreaterThanOrEqual(2);
+    await page.getByTestId('chart-info').filter({ hasText: 'all history' }).waitFor();
+    page.removeAllListeners('request');
+  });
+
   it('shows rankings, metrics and the sign-in gate of alerts and admin', async () => {
     for (const [path, name, text] of [
       ['/rankings', 'rankings', 'Rankings & trending'],
@@ -263,8 +278,10 @@ describe('the dashboard in Chromium', () => {
     await table.locator('tbody tr').first().click();
     await page.getByTestId('row-view').getByText('password_hash').waitFor();
     await page.getByTestId('tables-list').getByRole('button', { name: /^trades/ }).click();
+    await table.getByRole('button', { name: 'price', exact: true }).waitFor();
     await page.getByTestId('data-filter').fill('buy');
-    await table.locator('tbody tr').first().waitFor();
+    await table.locator('tbody tr').filter({ hasText: 'buy' }).first().waitFor();
+    expect(await table.textContent()).not.toContain(ADMIN.email);
     await shot('admin-data');
     const api = await apiAsAdmin('/v1/admin/tables/trades?q=buy&limit=5');
     expect(api.total).toBeGreaterThan(0);

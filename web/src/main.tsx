@@ -45,4 +45,6 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the static "Loading Wick…" placeholder
+render(<App />, root);

@@ -1629,7 +1629,7 @@ export interface paths {
                             tables: {
                                 name: string;
                                 schema: string;
-                                /** @description Estimated row count (planner statistics) */
+                                /** @description Estimated row count (statistics) */
                                 rows: number;
                                 columns: {
                                     name: string;
@@ -1711,7 +1711,7 @@ export interface paths {
                             table: {
                                 name: string;
                                 schema: string;
-                                /** @description Estimated row count (planner statistics) */
+                                /** @description Estimated row count (statistics) */
                                 rows: number;
                                 columns: {
                                     name: string;

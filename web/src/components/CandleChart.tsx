@@ -10,7 +10,8 @@ export interface Bar { time: number; open: number; high: number; low: number; cl
 
 const toSec = (ms: number) => Math.floor(ms / 1000) as UTCTimestamp;
 
-export function CandleChart({ bars, live, onNeedOlder, resetKey, height = 420 }: { bars: Bar[]; live: Bar | null; onNeedOlder?: () => void; resetKey: string; height?: number }) {
+/** Remount (key) for another market or resolution: the chart fits the new data afresh. */
+export function CandleChart({ bars, live, onNeedOlder, complete = false, height = 420 }: { bars: Bar[]; live: Bar | null; onNeedOlder?: () => void; complete?: boolean; height?: number }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | null>(null);
   const candles = useRef<ISeriesApi<'Candlestick'> | null>(null);
@@ -60,11 +61,13 @@ export function CandleChart({ bars, live, onNeedOlder, resetKey, height = 420 }:
     vs.setData(bars.map((b) => ({ time: toSec(b.time), value: b.volume, color: b.close >= b.open ? `${c.up}66` : `${c.down}66` })));
     const first = count.current === 0;
     count.current = bars.length;
-    if (first && bars.length) chart.current?.timeScale().setVisibleLogicalRange({ from: Math.max(0, bars.length - 120), to: bars.length + 3 });
-  }, [bars, theme]);
-
-  // New resolution or market: fit again.
-  useEffect(() => { count.current = 0; }, [resetKey]);
+    if (first && bars.length) chart.current?.timeScale().setVisibleLogicalRange({ from: bars.length - 120, to: bars.length + 3 });
+    // Still at the left edge after older candles arrived (the chart is not full yet): ask for more.
+    const r = chart.current?.timeScale().getVisibleLogicalRange();
+    if (!first && r && r.from < 5 && !complete) setTimeout(() => older.current?.(), 0);
+    // The whole history is shorter than the default view: show all of it without blank space.
+    if (complete && bars.length < 120) chart.current?.timeScale().fitContent();
+  }, [bars, theme, complete]);
 
   // The forming candle moves in place.
   useEffect(() => {

@@ -275,7 +275,8 @@ function DataBrowser() {
     [table, sort.col, sort.order, dq, column, offset],
   );
   const pick = (t: string) => { setTable(t); setSort({ order: 'desc' }); setColumn(''); setQ(''); setOffset(0); setRow(null); };
-  const data = rows.data;
+  // Rows of the table picked last (not the previous table's while the new one loads).
+  const data = rows.data && rows.data.table.name === table ? rows.data : undefined;
   return (
     <div class="grid gap-4 lg:grid-cols-4">
       <Card title="Tables">

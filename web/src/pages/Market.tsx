@@ -2,7 +2,7 @@
 // the forming candle live), 24 h figures, recent trades (live), the aggregated price of its
 // base asset with the venues behind it, and order-book depth / liquidity when stored.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { useRoute } from 'preact-iso';
+import { useLocation, useRoute } from 'preact-iso';
 import { api, ApiError, call, type Schemas } from '../api/client';
 import { CandleChart, type Bar } from '../components/CandleChart';
 import { LineChart } from '../components/LineChart';
@@ -12,14 +12,15 @@ import { useLoad, useStream, type StreamEvent } from '../lib/hooks';
 
 const RESOLUTIONS = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 type Resolution = (typeof RESOLUTIONS)[number];
-const PAGE = 300;
+/** Candles per request (`?candles=N` in the address: smaller pages for slow links). */
+const DEFAULT_PAGE = 300;
 
 type Trade = Schemas['Trade'];
 
 const toBar = (c: { time: number; open: number | string; high: number | string; low: number | string; close: number | string; volume: number | string }): Bar =>
   ({ time: Number(c.time), open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close), volume: Number(c.volume) });
 
-function useCandles(market: string, resolution: Resolution) {
+function useCandles(market: string, resolution: Resolution, PAGE: number) {
   const [bars, setBars] = useState<Bar[]>([]);
   const [state, setState] = useState<{ loading: boolean; error: ApiError | null; exhausted: boolean; older: boolean }>({ loading: true, error: null, exhausted: false, older: false });
   const busy = useRef(false);
@@ -37,7 +38,7 @@ function useCandles(market: string, resolution: Resolution) {
       (e: ApiError) => { if (live) setState({ loading: false, error: e, exhausted: false, older: false }); },
     );
     return () => { live = false; };
-  }, [market, resolution]);
+  }, [market, resolution, PAGE]);
 
   const loadOlder = useCallback(() => {
     const cur = barsRef.current;
@@ -48,7 +49,7 @@ function useCandles(market: string, resolution: Resolution) {
       setBars((b) => [...older.filter((o) => o.time < (b[0]?.time ?? Infinity)), ...b]);
       setState((s) => ({ ...s, older: false, exhausted: older.length < PAGE }));
     }, (e: ApiError) => setState((s) => ({ ...s, older: false, error: e }))).finally(() => { busy.current = false; });
-  }, [market, resolution, state.exhausted]);
+  }, [market, resolution, PAGE, state.exhausted]);
 
   return { bars, ...state, loadOlder };
 }
@@ -126,12 +127,14 @@ function OrderBook({ market }: { market: string }) {
 
 export function MarketPage() {
   const { params } = useRoute();
+  const { query } = useLocation();
   const id = decodeURIComponent(params.id);
+  const pageSize = Math.min(1000, Math.max(10, Number(query.candles) || DEFAULT_PAGE));
   const [resolution, setResolution] = useState<Resolution>(() => (localStorage.getItem('wick-resolution') as Resolution) || '1m');
   const market = useLoad(() => call(api.GET('/v1/markets/{market}', { params: { path: { market: id } } })), [id]);
   const ticker = useLoad(() => call(api.GET('/v1/markets/{market}/ticker', { params: { path: { market: id } } })), [id], 30_000);
   const trades = useLoad(() => call(api.GET('/v1/markets/{market}/trades', { params: { path: { market: id }, query: { limit: 40 } } })).then((r) => r.trades), [id]);
-  const candles = useCandles(id, resolution);
+  const candles = useCandles(id, resolution, pageSize);
   const [live, setLive] = useState<Bar | null>(null);
   const [last, setLast] = useState<{ price: number; dir: 'up' | 'down' | '' } | null>(null);
 
@@ -196,7 +199,7 @@ export function MarketPage() {
             {candles.loading ? <div style={{ height: '420px' }}><Spinner label={`Loading ${resolution} candles…`} /></div> : candles.bars.length === 0 ? (
               <div style={{ height: '420px' }} class="flex items-center"><div class="w-full"><Empty>No {resolution} candles stored yet for this market.</Empty></div></div>
             ) : (
-              <CandleChart bars={candles.bars} live={live} onNeedOlder={candles.loadOlder} resetKey={`${id}:${resolution}`} />
+              <CandleChart key={`${id}:${resolution}`} bars={candles.bars} live={live} onNeedOlder={candles.loadOlder} complete={candles.exhausted} />
             )}
             <p class="mt-2 text-xs text-slate-500" data-testid="chart-info" data-resolution={resolution} data-bars={candles.bars.length}>
               {candles.bars.length} {resolution} candles loaded{candles.exhausted ? ' (all history)' : ' · scroll left for older'}{live ? ` · forming candle ${clock(live.time)} close ${price(live.close)}` : ''}

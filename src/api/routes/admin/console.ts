@@ -22,12 +22,12 @@ interface TableInfo { schema: string; name: string; rows: number; columns: Colum
 
 export async function listTables(pool: ApiContext['pool']): Promise<TableInfo[]> {
   const r = await pool.query<{ schema: string; name: string; rows: string; columns: Column[]; pk: string[] | null }>(
-    `SELECT n.nspname AS schema, c.relname AS name, greatest(c.reltuples, 0)::int8::text AS rows,
+    `SELECT n.nspname AS schema, c.relname AS name, greatest(c.reltuples, s.n_live_tup, 0)::int8::text AS rows,
        (SELECT json_agg(json_build_object('name', a.attname::text, 'type', format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
        (SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)) FROM pg_index i
           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = c.oid AND i.indisprimary) AS pk
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname <> ALL($1) AND n.nspname NOT LIKE 'pg_toast%'
      ORDER BY n.nspname = 'public' DESC, n.nspname, c.relname`,
     [HIDDEN_SCHEMAS],
@@ -104,7 +104,7 @@ export const adminConsoleRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox =
   });
 
   const TableSchema = Type.Object({
-    name: Type.String(), schema: Type.String(), rows: Type.Integer({ description: 'Estimated row count (planner statistics)' }),
+    name: Type.String(), schema: Type.String(), rows: Type.Integer({ description: 'Estimated row count (statistics)' }),
     columns: Type.Array(Type.Object({ name: Type.String(), type: Type.String() })), primary_key: Type.Array(Type.String()),
   });
 
