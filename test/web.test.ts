@@ -64,7 +64,10 @@ beforeAll(async () => {
   process.env.WICK_WEB_DIR = webDir;
 
   db = await createTestDatabase();
-  upstream = await loopbackServer((_url, _req, res) => sendJson(res, { error: 'upstream down' }, 500));
+  // One provider is down (its job ends in the dead-letter queue); another serves pair volumes (metric series).
+  upstream = await loopbackServer((url, _req, res) => (url.pathname === '/volumes'
+    ? sendJson(res, { pairs: [{ pair: 'ETH-USDC', volume: 1200.5 }, { pair: 'XRP-ETH', volume: 300.25 }] })
+    : sendJson(res, { error: 'upstream down' }, 500)));
   await createUser(db.pool, { ...ADMIN, role: 'admin', verified: true });
   // The replay demo as shipped, plus one http source whose provider is down.
   const demo = parseYaml(readFileSync(join(PROJECT_ROOT, 'examples', 'demo.yaml'), 'utf8')) as { sources: Array<Record<string, unknown>> };
@@ -74,7 +77,9 @@ beforeAll(async () => {
     database: { url: db.url },
     server: { port: 0 },
     log: { level: 'silent' },
-    sources: [...sources, { id: 'floors', type: 'http', url: `${upstream.url}/floor/{contract}`, items: ['0xaaa'], itemKey: 'contract', metrics: [{ name: 'floor', value: 'floor', labels: { contract: '{contract}' } }] }],
+    sources: [...sources,
+      { id: 'volumes', type: 'http', url: `${upstream.url}/volumes`, every: '1h', metrics: [{ name: 'pair_volume', each: 'pairs', value: 'volume', labels: { pair: '$pair' } }] },
+      { id: 'floors', type: 'http', url: `${upstream.url}/floor/{contract}`, items: ['0xaaa'], itemKey: 'contract', metrics: [{ name: 'floor', value: 'floor', labels: { contract: '{contract}' } }] }],
     jobs: [{ name: 'floor-hourly', source: 'floors', schedule: 'every 1h', retry: { limit: 0 } }],
     scheduler: { pollInterval: '500ms' },
   });
@@ -192,10 +197,26 @@ describe('the dashboard in Chromium', () => {
     page.removeAllListeners('request');
   });
 
+  it('charts a metric series with its rank and ranks metric series', async () => {
+    await page.goto(`${base}/explorer`);
+    const series = page.getByTestId('metric-series');
+    await series.getByRole('button', { name: /pair=XRP-ETH/ }).click();
+    await page.getByTestId('metric-rank').filter({ hasText: '#2' }).waitFor();
+    await page.getByText('Rank among 2 series').waitFor();
+    await shot('metrics');
+    await page.goto(`${base}/rankings`);
+    await page.getByRole('group', { name: 'Kind' }).getByRole('button', { name: 'Metrics' }).click();
+    const rows = page.getByTestId('rankings-table').locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.first().textContent()).toContain('ETH-USDC');
+    expect(await rows.count()).toBe(2);
+    await shot('rankings-metrics');
+  });
+
   it('shows rankings, metrics and the sign-in gate of alerts and admin', async () => {
     for (const [path, name, text] of [
       ['/rankings', 'rankings', 'Rankings & trending'],
-      ['/explorer', 'metrics', 'Metrics explorer'],
+      ['/explorer', 'metrics-list', 'Metrics explorer'],
       ['/alerts', 'alerts-signed-out', 'Sign in'],
       ['/admin', 'admin-signed-out', 'The admin console is for admins'],
     ] as const) {
@@ -228,6 +249,26 @@ describe('the dashboard in Chromium', () => {
     await row.getByRole('button', { name: 'Pause XRP/ETH above 0.001' }).click();
     await row.getByText('paused').waitFor();
     expect((await apiAsAdmin('/v1/alerts/rules')).rules[0].enabled).toBe(false);
+    // Edit: a threshold above every price never fires.
+    await row.getByRole('button', { name: 'Edit XRP/ETH above 0.001' }).click();
+    await form.locator('input[name=name]').fill('XRP/ETH above 1');
+    await form.locator('input[name=value]').fill('1');
+    await form.getByRole('button', { name: 'Preview last 24 h' }).click();
+    await page.getByTestId('rule-preview').getByText('Would not have fired in the last 24 h.').waitFor();
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('[data-rule="XRP/ETH above 1"]').waitFor();
+    expect((await apiAsAdmin('/v1/alerts/rules')).rules[0]).toMatchObject({ name: 'XRP/ETH above 1', enabled: false, condition: { value: 1 } });
+    // Bad input is refused with the field named, and nothing changes.
+    await page.getByTestId('new-rule').click();
+    await form.locator('input[name=name]').fill('no threshold');
+    await form.locator('input[name=value]').fill('abc');
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    await form.getByRole('alert').filter({ hasText: 'condition.value' }).waitFor();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('[data-rule="XRP/ETH above 1"]').getByRole('button', { name: 'Delete XRP/ETH above 1' }).click();
+    await page.getByText('No alert rules yet').waitFor();
+    expect((await apiAsAdmin('/v1/alerts/rules')).rules).toEqual([]);
   });
 
   it('lets an admin inspect and retry a dead-letter job', async () => {
@@ -247,12 +288,13 @@ describe('the dashboard in Chromium', () => {
     const item = page.locator(`[data-dead-letter="${letter.id}"]`);
     await item.getByText('HTTP 500').waitFor();
     await shot('admin-dlq');
-    const calls = upstream.requests.length;
+    const calls = upstream.requests.filter((u) => u.pathname.startsWith('/floor')).length;
     await item.getByRole('button', { name: `Retry dead letter ${letter.id}` }).click();
     await page.getByTestId('action-note').getByText('Retried floor-hourly').waitFor();
     // The retried run really ran: the upstream was called again (and, still down, it fails again).
-    for (let i = 0; i < 120 && upstream.requests.length === calls; i++) await new Promise((r) => setTimeout(r, 250));
-    expect(upstream.requests.length).toBeGreaterThan(calls);
+    const floorCalls = () => upstream.requests.filter((u) => u.pathname.startsWith('/floor')).length;
+    for (let i = 0; i < 120 && floorCalls() === calls; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(floorCalls()).toBeGreaterThan(calls);
     const after = await apiAsAdmin('/v1/admin/jobs/dlq');
     expect(after.deadLetters.map((d: { id: string }) => d.id)).not.toContain(letter.id);
   });

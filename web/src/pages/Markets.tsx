@@ -95,10 +95,10 @@ export function MarketsPage() {
     });
   }, [tickers.data, search, venue, quote, sort]);
 
-  const header = (key: SortKey, label: string, right = false) => {
+  const header = (key: SortKey, label: string, right = false, cls = '') => {
     const on = sort.key === key;
     return (
-      <th class={cx(th, right && 'text-right')} aria-sort={on ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'} scope="col">
+      <th class={cx(th, right && 'text-right', 'whitespace-nowrap', cls)} aria-sort={on ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'} scope="col">
         <button type="button" class={cx('inline-flex items-center gap-1 uppercase hover:text-slate-900 dark:hover:text-white', right && 'flex-row-reverse')} onClick={() => setSort({ key, dir: on ? (sort.dir === 1 ? -1 : 1) : key === 'symbol' || key === 'venue' ? 1 : -1 })}>
           {label}
           <span aria-hidden="true" class={on ? 'text-emerald-500' : 'opacity-30'}>{on && sort.dir === 1 ? '▲' : '▼'}</span>
@@ -113,8 +113,8 @@ export function MarketsPage() {
         <LiveDot status={status} />
       </PageTitle>
       <Card>
-        <div class="mb-3 flex flex-wrap gap-2">
-          <input type="search" aria-label="Search markets" placeholder="Search BTC, binance:ETH-USDT…" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} class={cx(inputClass, 'min-w-0 flex-1 sm:max-w-xs')} data-testid="market-search" />
+        <div class="mb-3 grid grid-cols-2 gap-2 sm:flex sm:flex-wrap">
+          <input type="search" aria-label="Search markets" placeholder="Search BTC, binance:ETH-USDT…" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} class={cx(inputClass, 'col-span-2 min-w-0 sm:max-w-xs sm:flex-1')} data-testid="market-search" />
           <select aria-label="Venue" value={venue} onChange={(e) => setVenue((e.target as HTMLSelectElement).value)} class={inputClass} data-testid="venue-filter">
             <option value="">All venues</option>
             {(venues.data ?? []).map((v) => <option key={v.id} value={v.id}>{v.name} ({v.markets})</option>)}
@@ -135,26 +135,27 @@ export function MarketsPage() {
               <thead class="bg-slate-50 dark:bg-slate-900/60">
                 <tr>
                   {header('symbol', 'Market')}
-                  {header('venue', 'Venue')}
+                  {header('venue', 'Venue', false, 'hidden sm:table-cell')}
                   {header('last', 'Last', true)}
                   {header('change_percent', '24h', true)}
                   {header('quote_volume', 'Volume 24h', true)}
                   <th class={cx(th, 'hidden md:table-cell')} scope="col">7 days</th>
-                  {header('trades', 'Trades', true)}
+                  {header('trades', 'Trades', true, 'hidden sm:table-cell')}
                 </tr>
               </thead>
               <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
                 {rows.map((t) => (
                   <tr key={t.market} class={cx(rowClass, 'cursor-pointer')} data-market={t.market} onClick={() => route(`/markets/${encodeURIComponent(t.market)}`)}>
                     <td class={td}>
-                      <a href={`/markets/${encodeURIComponent(t.market)}`} class="font-semibold hover:underline" onClick={(e) => e.stopPropagation()}>{t.base}<span class="text-slate-400">/{t.quote}</span></a>
+                      <a href={`/markets/${encodeURIComponent(t.market)}`} class="whitespace-nowrap font-semibold hover:underline" onClick={(e) => e.stopPropagation()}>{t.base}<span class="text-slate-400">/{t.quote}</span></a>
+                      <div class="text-xs text-slate-500 sm:hidden">{t.venue}</div>
                     </td>
-                    <td class={cx(td, 'text-slate-500')}>{t.venue}</td>
-                    <td class={cx(td, 'text-right')}><PriceCell value={t.last} testid={`last-${t.market}`} /></td>
-                    <td class={cx(td, 'tabular text-right font-medium', changeClass(t.change_percent))}>{percent(t.change_percent)}</td>
-                    <td class={cx(td, 'tabular text-right')} title={t.base_volume !== null ? `${volume(t.base_volume)} ${t.base}` : undefined}>{volume(t.quote_volume)} <span class="text-xs text-slate-400">{t.quote}</span></td>
+                    <td class={cx(td, 'hidden text-slate-500 sm:table-cell')}>{t.venue}</td>
+                    <td class={cx(td, 'whitespace-nowrap text-right')}><PriceCell value={t.last} testid={`last-${t.market}`} /></td>
+                    <td class={cx(td, 'tabular whitespace-nowrap text-right font-medium', changeClass(t.change_percent))}>{percent(t.change_percent)}</td>
+                    <td class={cx(td, 'tabular whitespace-nowrap text-right')} title={t.base_volume !== null ? `${volume(t.base_volume)} ${t.base}` : undefined}>{volume(t.quote_volume)} <span class="text-xs text-slate-400">{t.quote}</span></td>
                     <td class={cx(td, 'hidden md:table-cell')}><SparkCell market={t.market} /></td>
-                    <td class={cx(td, 'tabular text-right text-slate-500')}>{count(t.trades)}</td>
+                    <td class={cx(td, 'tabular hidden text-right text-slate-500 sm:table-cell')}>{count(t.trades)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, call } from '../api/client';
 import { LineChart } from '../components/LineChart';
-import { Card, cx, Empty, inputClass, Loadable, PageTitle, Spinner } from '../components/ui';
+import { Card, cx, Empty, ErrorNote, inputClass, Loadable, PageTitle, Spinner } from '../components/ui';
 import { ago, price } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 
@@ -47,21 +47,23 @@ export function MetricsPage() {
           </Loadable>
         </Card>
         <Card class="lg:col-span-2" title={sel ? `${sel.name} · ${labelText(sel.labels)}` : 'Chart'}>
-          {!sel ? <Empty>Pick a series on the left to chart its last 24 hours.</Empty> : (
-            <Loadable state={history as never} label="Loading series…">
-              {(h: NonNullable<typeof history.data>) => (
-                <div>
-                  <div class="mb-3 flex flex-wrap gap-6">
-                    <div><div class="text-xs text-slate-500">Latest</div><div class="tabular text-xl font-bold">{price(h.value)}</div></div>
-                    <div><div class="text-xs text-slate-500">Rank among {h.peers} series</div><div class="tabular text-xl font-bold" data-testid="metric-rank">{h.rank === null ? '—' : `#${h.rank}`}</div></div>
-                    <div><div class="text-xs text-slate-500">Last point</div><div class="text-sm">{ago(h.points.at(-1)?.[0])}</div></div>
-                  </div>
-                  {h.points.length ? <LineChart points={h.points as Array<[number, number]>} height={320} /> : <Empty>No points in the last 24 hours.</Empty>}
+          {!sel ? <Empty>Pick a series on the left to chart its last 24 hours.</Empty> : (() => {
+            const h = history.data;
+            // Only the picked series' data (not the previous pick's while the new one loads).
+            if (!h || h.name !== sel.name || JSON.stringify(h.labels) !== JSON.stringify(sel.labels)) {
+              return history.error && !history.loading ? <ErrorNote error={history.error} retry={history.reload} /> : <Spinner label="Loading series…" />;
+            }
+            return (
+              <div>
+                <div class="mb-3 flex flex-wrap gap-6">
+                  <div><div class="text-xs text-slate-500">Latest</div><div class="tabular text-xl font-bold">{price(h.value)}</div></div>
+                  <div><div class="text-xs text-slate-500">Rank among {h.peers} series</div><div class="tabular text-xl font-bold" data-testid="metric-rank">{h.rank === null ? '—' : `#${h.rank}`}</div></div>
+                  <div><div class="text-xs text-slate-500">Last point</div><div class="text-sm">{ago(h.points.at(-1)?.[0])}</div></div>
                 </div>
-              )}
-            </Loadable>
-          )}
-          {sel && history.loading && !history.data && <Spinner />}
+                {h.points.length ? <LineChart points={h.points as Array<[number, number]>} height={320} /> : <Empty>No points in the last 24 hours.</Empty>}
+              </div>
+            );
+          })()}
         </Card>
       </div>
     </div>
