@@ -79,7 +79,8 @@ beforeAll(async () => {
     log: { level: 'silent' },
     sources: [...sources,
       { id: 'volumes', type: 'http', url: `${upstream.url}/volumes`, every: '1h', metrics: [{ name: 'pair_volume', each: 'pairs', value: 'volume', labels: { pair: '$pair' } }] },
-      { id: 'floors', type: 'http', url: `${upstream.url}/floor/{contract}`, items: ['0xaaa'], itemKey: 'contract', metrics: [{ name: 'floor', value: 'floor', labels: { contract: '{contract}' } }] }],
+      { id: 'floors', type: 'http', provider: 'floorapi', url: `${upstream.url}/floor/{contract}`, items: ['0xaaa'], itemKey: 'contract', metrics: [{ name: 'floor', value: 'floor', labels: { contract: '{contract}' } }] }],
+    providers: { floorapi: { quota: { perDay: 1000, perMonth: 20_000 } } },
     jobs: [{ name: 'floor-hourly', source: 'floors', schedule: 'every 1h', retry: { limit: 0 } }],
     scheduler: { pollInterval: '500ms' },
   });
@@ -245,6 +246,8 @@ describe('the dashboard in Chromium', () => {
     const { rules } = await apiAsAdmin('/v1/alerts/rules');
     expect(rules).toHaveLength(1);
     expect(rules[0]).toMatchObject({ name: 'XRP/ETH above 0.001', enabled: true, series: { kind: 'market', market: M, field: 'price', resolution: 60 }, condition: { kind: 'threshold', op: 'above', value: 0.001 }, cooldownMs: 900_000 });
+    // The alert jobs evaluate it against the replayed prices: the firing shows in the history.
+    await page.getByTestId('alert-history').getByText(/XRP\/ETH above 0\.001: price of binance:XRP-ETH \(1m\) is 0\.001\d+, above 0\.001/).first().waitFor({ timeout: 45_000 });
     await shot('alerts');
     await row.getByRole('button', { name: 'Pause XRP/ETH above 0.001' }).click();
     await row.getByText('paused').waitFor();
@@ -269,6 +272,18 @@ describe('the dashboard in Chromium', () => {
     await page.locator('[data-rule="XRP/ETH above 1"]').getByRole('button', { name: 'Delete XRP/ETH above 1' }).click();
     await page.getByText('No alert rules yet').waitFor();
     expect((await apiAsAdmin('/v1/alerts/rules')).rules).toEqual([]);
+    // The preview replays the evaluator: with no cooldown, a threshold rule fires on each upward crossing of the points it returns.
+    const rule = (value: number) => ({ name: 'p', series: { kind: 'market', market: M, field: 'price', resolution: '1m' }, condition: { kind: 'threshold', op: 'above', value } });
+    const { points } = await apiAsAdmin('/v1/alerts/preview', { method: 'POST', body: JSON.stringify(rule(1)) });
+    expect(points.length).toBeGreaterThan(20);
+    const closes = (points as number[][]).map((p) => p[1]).sort((x, y) => x - y);
+    const median = closes[Math.floor(closes.length / 2)];
+    const preview = await apiAsAdmin('/v1/alerts/preview', { method: 'POST', body: JSON.stringify(rule(median)) });
+    const crossings = (preview.points as number[][]).filter((p, i, all) => p[1] > median && (i === 0 || all[i - 1][1] <= median)).map((p) => p[0]);
+    expect(crossings.length).toBeGreaterThan(1);
+    expect(preview.firings.map((f: { at: number }) => f.at)).toEqual(crossings);
+    const bad = await apiAsAdmin('/v1/alerts/preview', { method: 'POST', body: JSON.stringify({ ...rule(1), condition: { kind: 'threshold', op: 'sideways', value: 1 } }) });
+    expect(bad).toMatchObject({ statusCode: 400, field: 'condition.op' });
   });
 
   it('lets an admin inspect and retry a dead-letter job', async () => {
@@ -301,7 +316,14 @@ describe('the dashboard in Chromium', () => {
 
   it('shows budgets, users, keys and browses tables with secrets masked', async () => {
     await page.goto(`${base}/admin/budgets`);
-    await page.getByText('Provider budgets').waitFor();
+    await page.getByTestId('budgets').getByText('floorapi').waitFor();
+    const { providers } = await apiAsAdmin('/v1/admin/budgets');
+    const floorapi = providers.find((p: { provider: string }) => p.provider === 'floorapi');
+    expect(floorapi).toMatchObject({ quota_day: 1000, quota_month: 20_000, hard: true });
+    expect(floorapi.used_today).toBeGreaterThanOrEqual(2); // the first run and the retried one
+    expect(floorapi.used_this_month).toBe(floorapi.used_today);
+    expect(floorapi.projected_month).toBeGreaterThanOrEqual(floorapi.used_this_month);
+    await page.getByTestId('budgets').getByText(`${floorapi.used_today} / 1,000`).waitFor();
     await shot('admin-budgets');
     await page.goto(`${base}/admin/users`);
     await page.getByTestId('users-table').getByText(ADMIN.email).waitFor();
