@@ -239,6 +239,7 @@ describe('the dashboard in Chromium', () => {
     await form.getByRole('button', { name: 'Preview last 24 h' }).click();
     // Every 1-minute close of the demo is above 0.001: it fires once (edge-triggered) and stays active.
     await page.getByTestId('rule-preview').getByText('Would have fired 1 time in the last 24 h.').waitFor();
+    await shot('alerts-preview');
     await form.getByRole('button', { name: 'Create rule' }).click();
     const row = page.locator('[data-rule="XRP/ETH above 0.001"]');
     await row.waitFor();

@@ -147,7 +147,7 @@ function Budgets() {
             <div class="grid gap-4 sm:grid-cols-2" data-testid="budgets">
               {list.map((p) => (
                 <div key={p.provider} class="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
-                  <div class="mb-2 flex items-center justify-between"><span class="font-semibold">{p.provider}</span>{p.hard ? <Badge>hard quota</Badge> : <Badge tone="amber">soft quota</Badge>}</div>
+                  <div class="mb-2 flex items-center justify-between"><span class="font-semibold">{p.provider}</span>{p.quota_day === null && p.quota_month === null ? <Badge>no quota</Badge> : p.hard ? <Badge tone="blue">hard quota</Badge> : <Badge tone="amber">soft quota</Badge>}</div>
                   <div class="space-y-2 text-sm">
                     <div><div class="text-xs text-slate-500">Today</div><Bar used={p.used_today} quota={p.quota_day} /></div>
                     <div><div class="text-xs text-slate-500">This month (resets {time(p.month_resets_at)})</div><Bar used={p.used_this_month} quota={p.quota_month} projected={p.projected_month} /></div>
