@@ -181,6 +181,11 @@ describe('the dashboard in Chromium', () => {
     // The forming candle moves live.
     await page.getByTestId('chart-info').filter({ hasText: 'forming candle' }).waitFor({ timeout: 45_000 });
     await shot('market');
+    // The base asset's page lists the markets it trades in.
+    await page.getByRole('link', { name: 'XRP', exact: true }).click();
+    await page.getByTestId('asset-markets').getByRole('link', { name: 'XRP/ETH' }).waitFor();
+    await page.getByTestId('asset-stats').getByText(/no statistics for XRP|not been computed/).waitFor();
+    await shot('asset');
   });
 
   it('loads older candles when the chart reaches the oldest loaded one', async () => {

@@ -6,6 +6,7 @@ import { MarketsPage } from './pages/Markets';
 import './styles.css';
 
 const MarketPage = lazy(() => import('./pages/Market').then((m) => m.MarketPage));
+const AssetPage = lazy(() => import('./pages/Asset').then((m) => m.AssetPage));
 const RankingsPage = lazy(() => import('./pages/Rankings').then((m) => m.RankingsPage));
 const MetricsPage = lazy(() => import('./pages/Metrics').then((m) => m.MetricsPage));
 const AlertsPage = lazy(() => import('./pages/Alerts').then((m) => m.AlertsPage));
@@ -30,6 +31,7 @@ function App() {
             <Router>
               <Route path="/" component={MarketsPage} />
               <Route path="/markets/:id" component={MarketPage} />
+              <Route path="/assets/:asset" component={AssetPage} />
               <Route path="/rankings" component={RankingsPage} />
               <Route path="/explorer" component={MetricsPage} />
               <Route path="/alerts" component={AlertsPage} />

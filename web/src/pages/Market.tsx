@@ -63,7 +63,7 @@ function Stat({ label, value, cls, testid }: { label: string; value: string; cls
   );
 }
 
-function AggregatedPrice({ asset }: { asset: string }) {
+export function AggregatedPrice({ asset }: { asset: string }) {
   const p = useLoad(() => call(api.GET('/v1/assets/{asset}/price', { params: { path: { asset }, query: { vs: 'usd' } } })), [asset], 30_000);
   return (
     <Card title={`${asset} aggregated price`} testid="aggregated-price">
@@ -167,7 +167,7 @@ export function MarketPage() {
   return (
     <div>
       <PageTitle
-        title={<span>{m ? <>{m.base}<span class="text-slate-400">/{m.quote}</span></> : id} <span class="ml-1 align-middle text-sm font-medium text-slate-500">{m?.venue}</span></span>}
+        title={<span>{m ? <><a href={`/assets/${encodeURIComponent(m.base)}`} class="hover:underline" title={`All about ${m.base}`}>{m.base}</a><span class="text-slate-400">/{m.quote}</span></> : id} <span class="ml-1 align-middle text-sm font-medium text-slate-500">{m?.venue}</span></span>}
         sub={m ? `${m.id} · candles from ${m.candle_source ?? '—'} · last trade ${ago(m.last_trade_at)}` : 'Loading market…'}
       >
         <LiveDot status={status} />

@@ -10,7 +10,7 @@ type Kind = 'asset' | 'market' | 'metric';
 type By = 'volume' | 'change' | 'volatility';
 type Item = { rank: number; kind: string; id: string; name: string | null; labels?: Record<string, string>; value: number | null; volume_usd: number | null; change_pct: number | null; volatility: number | null; trend_score: number | null };
 
-const link = (i: Item) => (i.kind === 'market' ? `/markets/${encodeURIComponent(i.id)}` : i.kind === 'metric' ? `/explorer?name=${encodeURIComponent(i.name ?? i.id.split('{')[0])}&labels=${encodeURIComponent(JSON.stringify(i.labels ?? {}))}` : null);
+const link = (i: Item) => (i.kind === 'market' ? `/markets/${encodeURIComponent(i.id)}` : i.kind === 'asset' ? `/assets/${encodeURIComponent(i.id)}` : i.kind === 'metric' ? `/explorer?name=${encodeURIComponent(i.name ?? i.id.split('{')[0])}&labels=${encodeURIComponent(JSON.stringify(i.labels ?? {}))}` : null);
 
 function Items({ items, testid }: { items: Item[]; testid: string }) {
   return (
