@@ -13,6 +13,7 @@ import pino from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { buildApi } from '../src/api/app.js';
 import { createUser } from '../src/auth/users.js';
 import { parseConfig } from '../src/config/load.js';
 import { startWick, type RunningWick } from '../src/runtime.js';
@@ -132,6 +133,20 @@ describe('serving the dashboard', () => {
     // The API's self-description moved to /v1; JSON clients asking for / still get it.
     expect(await (await fetch(`${base}/v1`)).json()).toMatchObject({ name: 'wick', api: '/v1', dashboard: '/' });
     expect(await (await fetch(`${base}/`, { headers: { accept: 'application/json' } })).json()).toMatchObject({ name: 'wick', docs: '/docs' });
+  });
+
+  it('serves the app without a key when every API read needs one', async () => {
+    const app = await buildApi({ pool: db.pool, config: parseConfig({ auth: { requireKeyForReads: true } }), log: pino({ level: 'silent' }) });
+    try {
+      const html = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+      expect(html.statusCode).toBe(200);
+      const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html.body)![1];
+      expect((await app.inject({ url: asset })).statusCode).toBe(200);
+      expect((await app.inject({ url: '/admin/jobs', headers: { accept: 'text/html' } })).statusCode).toBe(200);
+      expect((await app.inject({ url: '/v1/markets' })).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 
   it('keeps the committed API types in step with the OpenAPI document', async () => {
