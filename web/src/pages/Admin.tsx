@@ -80,8 +80,8 @@ function DeadLetters() {
       <Card
         title="Job dead-letter queue"
         actions={dlq.data?.length ? <>
-          <Button small onClick={() => run(async () => { const r = await call(api.POST('/v1/admin/jobs/dlq/retry', { body: { all: true } })); return `${r.retried.length} dead letters moved back to their queues.`; })}>Retry all</Button>
-          <Button small variant="danger" onClick={() => { if (confirm('Delete every dead letter?')) void run(async () => { const r = await call(api.DELETE('/v1/admin/jobs/dlq')); return `${r.flushed} dead letters flushed.`; }); }}>Flush</Button>
+          <Button small onClick={() => run(async () => { const r = await call(api.POST('/v1/admin/jobs/dlq/retry', { body: { all: true } })); return `${r.retried.length} dead letter${r.retried.length === 1 ? '' : 's'} moved back to ${r.retried.length === 1 ? 'its queue' : 'their queues'}.`; })}>Retry all</Button>
+          <Button small variant="danger" onClick={() => { if (confirm('Delete every dead letter?')) void run(async () => { const r = await call(api.DELETE('/v1/admin/jobs/dlq')); return `${r.flushed} dead letter${r.flushed === 1 ? '' : 's'} flushed.`; }); }}>Flush</Button>
         </> : null}
       >
         {view}
