@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildApi } from '../src/api/app.js';
 import { createUser } from '../src/auth/users.js';
+import { writeOrderBooks } from '../src/ingest/writers.js';
 import { parseConfig } from '../src/config/load.js';
 import { startWick, type RunningWick } from '../src/runtime.js';
 import { apiTypes, SCHEMA_FILE } from '../scripts/web-api-types.js';
@@ -186,7 +187,13 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('charts a market and switches the resolution', async () => {
+    // An order-book snapshot as a source with order books stores it (the replay has none).
+    const pk = (await db.pool.query<{ pk: number }>(`SELECT pk FROM markets WHERE id = $1`, [M])).rows[0].pk;
+    await writeOrderBooks(db.pool, [{ marketPk: pk, book: { ts: Date.now(), bids: [['0.001510', '1200'], ['0.001509', '800']], asks: [['0.001514', '500'], ['0.001516', '2500']] } }]);
     await page.goto(`${base}/markets/${M}`);
+    const book = page.getByTestId('orderbook');
+    await book.getByText(/spread 0\.26[45] %/).waitFor();
+    expect(await book.textContent()).toContain('0.001516');
     await page.locator('[data-testid="chart-info"][data-resolution="1m"]:not([data-bars="0"])').waitFor();
     expect(await page.getByTestId('candle-chart').locator('canvas').count()).toBeGreaterThan(0);
     const bars1m = Number(await page.getByTestId('chart-info').getAttribute('data-bars'));
@@ -327,6 +334,8 @@ describe('the dashboard in Chromium', () => {
     expect(letter.job).toBe('floor-hourly');
     await page.goto(`${base}/admin/jobs`);
     await page.locator('[data-job="floor-hourly"]').waitFor();
+    await page.getByRole('button', { name: 'Run analytics:prices now' }).click();
+    await page.getByTestId('action-note').getByText(/analytics:prices (queued \(run [0-9a-f-]+\)|already has a run waiting)\./).waitFor();
     await shot('admin-jobs');
     await page.goto(`${base}/admin/dlq`);
     const item = page.locator(`[data-dead-letter="${letter.id}"]`);

@@ -107,7 +107,7 @@ function OrderBook({ market }: { market: string }) {
           );
           return (
             <div>
-              <div class="mb-2 text-xs text-slate-500">mid {price(b.mid)} · spread {percent(b.spread_pct, 3)} · {ago(b.time)}</div>
+              <div class="mb-2 text-xs text-slate-500">mid {price(b.mid)} · spread {b.spread_pct === null ? '—' : `${b.spread_pct.toFixed(3)} %`} · {ago(b.time)}</div>
               <div>{[...b.asks].reverse().map((l) => row(l, 'ask'))}</div>
               <div class="my-1 border-t border-slate-200 dark:border-slate-800" />
               <div>{b.bids.map((l) => row(l, 'bid'))}</div>
