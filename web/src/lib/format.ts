@@ -19,6 +19,13 @@ export function price(x: Num): string {
   return significant.format(v);
 }
 
+/** Fixed decimals, for columns of prices that should line up (order books, trades). */
+export function fixed(x: Num, decimals: number): string {
+  const v = num(x);
+  if (v === null) return '—';
+  return new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(v);
+}
+
 /** 1.23M, 45.6K, 980 */
 export function volume(x: Num): string {
   const v = num(x);

@@ -7,7 +7,7 @@ import { api, ApiError, call, type Schemas } from '../api/client';
 import { CandleChart, type Bar } from '../components/CandleChart';
 import { LineChart } from '../components/LineChart';
 import { Badge, Card, cx, Empty, ErrorNote, LiveDot, Loadable, PageTitle, rowClass, Segmented, Spinner, tableClass, tableWrap, td, th } from '../components/ui';
-import { ago, changeClass, clock, percent, price, volume } from '../lib/format';
+import { ago, changeClass, clock, decimalsFor, fixed, percent, price, volume } from '../lib/format';
 import { useLoad, useStream, type StreamEvent } from '../lib/hooks';
 
 const RESOLUTIONS = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
@@ -98,10 +98,11 @@ function OrderBook({ market }: { market: string }) {
       <Loadable state={book}>
         {(b) => {
           const max = Math.max(...b.bids.map((l) => l[1]), ...b.asks.map((l) => l[1]), 1e-12);
+          const dp = decimalsFor(b.mid ?? b.bids[0]?.[0] ?? b.asks[0]?.[0] ?? 1);
           const row = (l: number[], side: 'bid' | 'ask') => (
             <div class="relative flex justify-between px-2 py-0.5 text-xs tabular">
               <div class={cx('absolute inset-y-0 right-0', side === 'bid' ? 'bg-emerald-500/15' : 'bg-rose-500/15')} style={{ width: `${(l[1] / max) * 100}%` }} />
-              <span class={side === 'bid' ? 'text-emerald-600 dark:text-emerald-400' : 'text-rose-600 dark:text-rose-400'}>{price(l[0])}</span>
+              <span class={cx('relative', side === 'bid' ? 'text-emerald-600 dark:text-emerald-400' : 'text-rose-600 dark:text-rose-400')}>{fixed(l[0], dp)}</span>
               <span class="relative">{volume(l[1])}</span>
             </div>
           );
@@ -211,7 +212,9 @@ export function MarketPage() {
           {m && <AggregatedPrice asset={m.base} />}
           <Card title="Recent trades" testid="recent-trades">
             <Loadable state={trades} empty={(d) => d.length === 0 && 'No trades stored for this market.'}>
-              {(list) => (
+              {(list) => {
+                const dp = decimalsFor(list[0]?.price ?? 1);
+                return (
                 <div class={cx(tableWrap, 'max-h-[28rem] overflow-y-auto')}>
                   <table class={tableClass}>
                     <thead class="sticky top-0 bg-slate-50 dark:bg-slate-900"><tr><th class={th} scope="col">Time</th><th class={cx(th, 'text-right')} scope="col">Price</th><th class={cx(th, 'text-right')} scope="col">Amount</th></tr></thead>
@@ -219,14 +222,15 @@ export function MarketPage() {
                       {list.map((tr) => (
                         <tr key={tr.id} class={rowClass}>
                           <td class={cx(td, 'tabular py-1 text-xs text-slate-500')}>{clock(tr.time)}</td>
-                          <td class={cx(td, 'tabular py-1 text-right text-xs font-medium', tr.side === 'buy' ? 'text-emerald-600 dark:text-emerald-400' : tr.side === 'sell' ? 'text-rose-600 dark:text-rose-400' : '')}>{price(tr.price)}</td>
+                          <td class={cx(td, 'tabular py-1 text-right text-xs font-medium', tr.side === 'buy' ? 'text-emerald-600 dark:text-emerald-400' : tr.side === 'sell' ? 'text-rose-600 dark:text-rose-400' : '')}>{fixed(tr.price, dp)}</td>
                           <td class={cx(td, 'tabular py-1 text-right text-xs')}>{volume(tr.amount)}</td>
                         </tr>
                       ))}
                     </tbody>
                   </table>
                 </div>
-              )}
+                );
+              }}
             </Loadable>
           </Card>
         </div>
