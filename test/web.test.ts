@@ -287,7 +287,12 @@ describe('the dashboard in Chromium', () => {
     await shot('alerts');
     await row.getByRole('button', { name: 'Pause XRP/ETH above 0.001' }).click();
     await row.getByText('paused').waitFor();
-    expect((await apiAsAdmin('/v1/alerts/rules')).rules[0].enabled).toBe(false);
+    let paused = (await apiAsAdmin('/v1/alerts/rules')).rules;
+    for (let i = 0; i < 20 && paused[0]?.enabled !== false; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      paused = (await apiAsAdmin('/v1/alerts/rules')).rules;
+    }
+    expect(paused.map((r: { name: string; enabled: boolean }) => [r.name, r.enabled])).toEqual([['XRP/ETH above 0.001', false]]);
     // Edit: a threshold above every price never fires.
     await row.getByRole('button', { name: 'Edit XRP/ETH above 0.001' }).click();
     await form.locator('input[name=name]').fill('XRP/ETH above 1');

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, call, type Schemas } from '../api/client';
 import { Sparkline } from '../components/Sparkline';
-import { Card, cx, Empty, ErrorNote, inputClass, LiveDot, PageTitle, rowClass, Spinner, tableClass, tableWrap, td, th } from '../components/ui';
+import { Button, Card, cx, Empty, ErrorNote, inputClass, LiveDot, PageTitle, rowClass, Spinner, tableClass, tableWrap, td, th } from '../components/ui';
 import { changeClass, count, percent, price, volume } from '../lib/format';
 import { useLoad, useStream, type StreamEvent } from '../lib/hooks';
 
@@ -24,9 +24,26 @@ function useSparkline(market: string): number[] | null {
 }
 
 function SparkCell({ market }: { market: string }) {
+  // Fetch the 7-day history only once the row scrolls into view.
+  const ref = useRef<HTMLSpanElement>(null);
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || seen) return;
+    const io = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) setSeen(true); }, { rootMargin: '200px' });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [seen]);
+  return seen ? <SparkData market={market} /> : <span ref={ref} class="inline-block h-8 w-28 rounded bg-slate-100 dark:bg-slate-800" />;
+}
+
+function SparkData({ market }: { market: string }) {
   const v = useSparkline(market);
   return v === null ? <span class="inline-block h-8 w-28 animate-pulse rounded bg-slate-100 dark:bg-slate-800" /> : <Sparkline values={v} />;
 }
+
+/** Rows rendered at first; "Show more" adds as many again. */
+const PAGE_ROWS = 100;
 
 function PriceCell({ value, testid }: { value: number | null; testid: string }) {
   const prev = useRef(value);
@@ -49,6 +66,7 @@ export function MarketsPage() {
   const [venue, setVenue] = useState(query.venue ?? '');
   const [quote, setQuote] = useState(query.quote ?? '');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'quote_volume', dir: -1 });
+  const [shown, setShown] = useState(PAGE_ROWS);
   const tickers = useLoad(() => call(api.GET('/v1/tickers', { params: { query: { limit: 500 } } })).then((r) => r.tickers), [], 60_000);
   const venues = useLoad(() => call(api.GET('/v1/venues')).then((r) => r.venues), []);
 
@@ -62,23 +80,6 @@ export function MarketsPage() {
     const want = s ? `/?${s}` : '/';
     if (location.pathname + location.search !== want) history.replaceState(null, '', want);
   }, [search, venue, quote]);
-
-  const bases = useMemo(() => [...new Set((tickers.data ?? []).map((t) => t.base))].sort(), [tickers.data]);
-  const status = useStream(['tickers', ...bases.map((b) => `prices:${b}`)], (e: StreamEvent) => {
-    tickers.set((list) => list?.map((t) => {
-      if (e.type === 'price' && e.data.market === t.market) {
-        const last = Number(e.data.price);
-        const change = t.open ? last - t.open : t.change;
-        return { ...t, last, time: e.data.ts, change, change_percent: t.open ? ((last - t.open) / t.open) * 100 : t.change_percent };
-      }
-      if (e.type === 'ticker' && e.data.market === t.market) {
-        const d = e.data as Record<string, unknown>;
-        const n = (k: string) => (d[k] === null || d[k] === undefined ? (t as Record<string, unknown>)[k] as number | null : Number(d[k]));
-        return { ...t, last: n('last'), bid: n('bid'), ask: n('ask'), open: n('open'), high: n('high'), low: n('low'), change: n('change'), change_percent: n('change_percent'), base_volume: n('base_volume'), quote_volume: n('quote_volume') };
-      }
-      return t;
-    }));
-  });
 
   const quotes = useMemo(() => [...new Set((tickers.data ?? []).map((t) => t.quote))].sort(), [tickers.data]);
   const rows = useMemo(() => {
@@ -94,6 +95,24 @@ export function MarketsPage() {
       return (typeof x === 'string' ? x.localeCompare(y as string) : (x as number) - (y as number)) * sort.dir;
     });
   }, [tickers.data, search, venue, quote, sort]);
+
+  // Live prices for the rows on screen (one channel per base asset).
+  const bases = useMemo(() => [...new Set(rows.slice(0, shown).map((t) => t.base))].sort(), [rows, shown]);
+  const status = useStream(['tickers', ...bases.map((b) => `prices:${b}`)], (e: StreamEvent) => {
+    tickers.set((list) => list?.map((t) => {
+      if (e.type === 'price' && e.data.market === t.market) {
+        const last = Number(e.data.price);
+        const change = t.open ? last - t.open : t.change;
+        return { ...t, last, time: e.data.ts, change, change_percent: t.open ? ((last - t.open) / t.open) * 100 : t.change_percent };
+      }
+      if (e.type === 'ticker' && e.data.market === t.market) {
+        const d = e.data as Record<string, unknown>;
+        const n = (k: string) => (d[k] === null || d[k] === undefined ? (t as Record<string, unknown>)[k] as number | null : Number(d[k]));
+        return { ...t, last: n('last'), bid: n('bid'), ask: n('ask'), open: n('open'), high: n('high'), low: n('low'), change: n('change'), change_percent: n('change_percent'), base_volume: n('base_volume'), quote_volume: n('quote_volume') };
+      }
+      return t;
+    }));
+  });
 
   const header = (key: SortKey, label: string, right = false, cls = '') => {
     const on = sort.key === key;
@@ -144,7 +163,7 @@ export function MarketsPage() {
                 </tr>
               </thead>
               <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                {rows.map((t) => (
+                {rows.slice(0, shown).map((t) => (
                   <tr key={t.market} class={cx(rowClass, 'cursor-pointer')} data-market={t.market} onClick={() => route(`/markets/${encodeURIComponent(t.market)}`)}>
                     <td class={td}>
                       <a href={`/markets/${encodeURIComponent(t.market)}`} class="whitespace-nowrap font-semibold hover:underline" onClick={(e) => e.stopPropagation()}>{t.base}<span class="text-slate-400">/{t.quote}</span></a>
@@ -160,6 +179,11 @@ export function MarketsPage() {
                 ))}
               </tbody>
             </table>
+            {rows.length > shown && (
+              <div class="border-t border-slate-200 p-2 text-center dark:border-slate-800">
+                <Button small onClick={() => setShown(shown + PAGE_ROWS)}>Show {Math.min(PAGE_ROWS, rows.length - shown)} more of {rows.length - shown}</Button>
+              </div>
+            )}
           </div>
         )}
       </Card>
