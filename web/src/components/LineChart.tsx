@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { decimalsFor } from '../lib/format';
 import { chartColors, useTheme } from '../lib/theme';
 
-export function LineChart({ points, markers = [], height = 240, testid }: { points: Array<[number, number]>; markers?: Array<{ time: number; text: string }>; height?: number; testid?: string }) {
+export function LineChart({ points, markers = [], line, height = 240, testid }: { points: Array<[number, number]>; markers?: Array<{ time: number; text: string }>; line?: { value: number; title: string }; height?: number; testid?: string }) {
   const el = useRef<HTMLDivElement>(null);
   const theme = useTheme();
   useEffect(() => {
@@ -23,11 +23,12 @@ export function LineChart({ points, markers = [], height = 240, testid }: { poin
     const precision = decimalsFor(data[data.length - 1]?.value ?? 1);
     s.applyOptions({ priceFormat: { type: 'price', precision, minMove: 10 ** -precision } });
     s.setData(data);
+    if (line) s.createPriceLine({ price: line.value, color: c.down, lineWidth: 1, lineStyle: 2, axisLabelVisible: true, title: line.title });
     if (markers.length) {
       createSeriesMarkers(s, markers.map((m) => ({ time: Math.floor(m.time / 1000) as UTCTimestamp, position: 'aboveBar' as const, color: c.down, shape: 'arrowDown' as const, text: m.text })).sort((a, b) => a.time - b.time));
     }
     ch.timeScale().fitContent();
     return () => ch.remove();
-  }, [points, markers, theme]);
+  }, [points, markers, line?.value, line?.title, theme]);
   return <div ref={el} style={{ height: `${height}px` }} class="w-full" data-testid={testid} />;
 }

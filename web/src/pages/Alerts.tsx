@@ -5,7 +5,7 @@ import { api, ApiError, call } from '../api/client';
 import { LineChart } from '../components/LineChart';
 import { Badge, Button, Card, cx, Empty, ErrorNote, Field, inputClass, Loadable, PageTitle, rowClass, Spinner, tableClass, tableWrap, td, th } from '../components/ui';
 import { useAuth } from '../lib/auth';
-import { price, time } from '../lib/format';
+import { time } from '../lib/format';
 import { useLoad, useStream } from '../lib/hooks';
 
 type SeriesKind = 'market' | 'ticker' | 'metric';
@@ -101,7 +101,7 @@ function RuleForm({ initial, markets, onSaved, onCancel }: { initial: Form; mark
   const [preview, setPreview] = useState<{ points: Array<[number, number]>; firings: Array<{ at: number; value: number }> } | null>(null);
   const [previewing, setPreviewing] = useState(false);
   const set = <K extends keyof Form>(k: K) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).type === 'checkbox' ? (e.target as HTMLInputElement).checked : (e.target as HTMLInputElement).value });
-  const markers = useMemo(() => (preview?.firings ?? []).map((x) => ({ time: x.at, text: price(x.value) })), [preview]);
+  const markers = useMemo(() => (preview?.firings ?? []).map((x) => ({ time: x.at, text: 'fires' })), [preview]);
 
   const doPreview = async () => {
     setError(null);
@@ -157,7 +157,7 @@ function RuleForm({ initial, markets, onSaved, onCancel }: { initial: Form; mark
           <p class="mb-2 text-sm font-medium">
             {preview.firings.length === 0 ? 'Would not have fired in the last 24 h.' : `Would have fired ${preview.firings.length} time${preview.firings.length === 1 ? '' : 's'} in the last 24 h.`}
           </p>
-          {preview.points.length ? <LineChart points={preview.points} markers={markers} height={200} /> : <Empty>No data for this series in the last 24 h.</Empty>}
+          {preview.points.length ? <LineChart points={preview.points} markers={markers} line={f.cond === 'threshold' && Number.isFinite(Number(f.value)) && f.value !== '' ? { value: Number(f.value), title: f.op } : undefined} height={200} /> : <Empty>No data for this series in the last 24 h.</Empty>}
         </div>
       )}
       <div class="flex flex-wrap gap-2">

@@ -1,7 +1,7 @@
 // Rankings (by 24 h USD volume, change or volatility) and trending (activity against the
 // item's own 7-day baseline) for assets, markets and metric series.
 import { useState } from 'preact/hooks';
-import { api, call, type Schemas } from '../api/client';
+import { api, call } from '../api/client';
 import { Card, cx, Empty, PageTitle, rowClass, Segmented, Spinner, tableClass, tableWrap, td, th } from '../components/ui';
 import { changeClass, percent, volume } from '../lib/format';
 import { useLoad } from '../lib/hooks';
