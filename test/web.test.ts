@@ -181,9 +181,17 @@ describe('the dashboard in Chromium', () => {
     // Search filters the table; an unmatched search says so.
     await page.getByTestId('market-search').fill('nothing-like-this');
     await page.getByText('No market matches these filters.').waitFor();
-    await page.getByTestId('market-search').fill('xrp');
+    await page.getByTestId('market-search').fill('');
     await page.getByTestId('markets-table').waitFor();
     await shot('markets');
+    // The assets behind the markets.
+    await page.getByTestId('markets-view').getByRole('button', { name: 'Assets' }).click();
+    const assets = page.getByTestId('assets-table');
+    await assets.locator('[data-asset="XRP"]').waitFor();
+    expect(await assets.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-asset')).sort())).toEqual(['ETH', 'XRP']);
+    await shot('assets');
+    await page.getByTestId('markets-view').getByRole('button', { name: 'Markets' }).click();
+    await page.getByTestId('markets-table').waitFor();
   });
 
   it('charts a market and switches the resolution', async () => {

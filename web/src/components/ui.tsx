@@ -99,7 +99,7 @@ export function Segmented<T extends string>({ options, value, onChange, label, t
           type="button"
           aria-pressed={o.value === value}
           onClick={() => onChange(o.value)}
-          class={cx('rounded-md px-2.5 py-1 text-xs font-semibold transition focus-visible:outline-2 focus-visible:outline-emerald-500', o.value === value ? 'bg-emerald-600 text-white' : 'text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800')}
+          class={cx('rounded-md px-2.5 py-1 text-xs font-semibold focus-visible:outline-2 focus-visible:outline-emerald-500', o.value === value ? 'bg-emerald-600 text-white' : 'text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800')}
         >
           {o.label}
         </button>

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, call, type Schemas } from '../api/client';
 import { Sparkline } from '../components/Sparkline';
-import { Button, Card, cx, Empty, ErrorNote, inputClass, LiveDot, PageTitle, rowClass, Spinner, tableClass, tableWrap, td, th } from '../components/ui';
+import { Button, Card, cx, Empty, Segmented, ErrorNote, inputClass, LiveDot, PageTitle, rowClass, Spinner, tableClass, tableWrap, td, th } from '../components/ui';
 import { changeClass, count, percent, price, volume } from '../lib/format';
 import { useLoad, useStream, type StreamEvent } from '../lib/hooks';
 
@@ -60,6 +60,58 @@ function PriceCell({ value, testid }: { value: number | null; testid: string }) 
   return <span data-testid={testid} class={cx('tabular rounded px-1 font-medium', flash)}>{price(value)}</span>;
 }
 
+
+/** The assets behind the markets: aggregated USD price (when analytics can price them), market and venue counts. */
+function AssetsTable({ search }: { search: string }) {
+  const assets = useLoad(() => call(api.GET('/v1/assets', { params: { query: { limit: 1000 } } })).then((r) => r.assets), [], 60_000);
+  const prices = useLoad(() => call(api.GET('/v1/prices', { params: { query: { vs: 'usd' } } })).then((r) => r.prices).catch(() => ({} as Record<string, Record<string, number>>)), [], 30_000);
+  const [sort, setSort] = useState<{ key: 'id' | 'price' | 'markets'; dir: 1 | -1 }>({ key: 'markets', dir: -1 });
+  const q = search.trim().toLowerCase();
+  const rows = (assets.data ?? []).filter((a) => !q || a.id.toLowerCase().includes(q) || (a.name ?? '').toLowerCase().includes(q))
+    .map((a) => ({ ...a, price: prices.data?.[a.id]?.usd ?? null }))
+    .sort((a, b) => {
+      const x = a[sort.key];
+      const y = b[sort.key];
+      if (x === null) return 1;
+      if (y === null) return -1;
+      return (typeof x === 'string' ? x.localeCompare(y as string) : (x as number) - (y as number)) * sort.dir;
+    });
+  const header = (key: 'id' | 'price' | 'markets', label: string, right = false) => {
+    const on = sort.key === key;
+    return (
+      <th class={cx(th, right && 'text-right', 'whitespace-nowrap')} aria-sort={on ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'} scope="col">
+        <button type="button" class="uppercase hover:text-slate-900 dark:hover:text-white" onClick={() => setSort({ key, dir: on ? (sort.dir === 1 ? -1 : 1) : key === 'id' ? 1 : -1 })}>
+          {label} <span aria-hidden="true" class={on ? 'text-emerald-500' : 'opacity-30'}>{on && sort.dir === 1 ? '▲' : '▼'}</span>
+        </button>
+      </th>
+    );
+  };
+  if (assets.data === undefined) return assets.error ? <ErrorNote error={assets.error} retry={assets.reload} /> : <Spinner label="Loading assets…" />;
+  if (rows.length === 0) return <Empty>{assets.data.length ? 'No asset matches this search.' : 'No assets yet: they appear with the first markets.'}</Empty>;
+  return (
+    <div class={tableWrap}>
+      <table class={tableClass} data-testid="assets-table">
+        <thead class="bg-slate-50 dark:bg-slate-900/60"><tr>
+          {header('id', 'Asset')}
+          {header('price', 'Price (USD)', true)}
+          {header('markets', 'Markets', true)}
+          <th class={cx(th, 'hidden sm:table-cell')} scope="col">Venues</th>
+        </tr></thead>
+        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+          {rows.map((a) => (
+            <tr key={a.id} class={rowClass} data-asset={a.id}>
+              <td class={td}><a class="font-semibold hover:underline" href={`/assets/${encodeURIComponent(a.id)}`}>{a.id}</a>{a.name && a.name !== a.id && <span class="ml-2 text-xs text-slate-500">{a.name}</span>}</td>
+              <td class={cx(td, 'tabular text-right')}>{a.price === null ? <span class="text-slate-400" title="No USD price: no market prices it in a currency Wick converts">—</span> : `$${price(a.price)}`}</td>
+              <td class={cx(td, 'tabular text-right')}>{a.markets}</td>
+              <td class={cx(td, 'hidden text-slate-500 sm:table-cell')}>{a.venues.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function MarketsPage() {
   const { route, query } = useLocation();
   const [search, setSearch] = useState(query.q ?? '');
@@ -67,6 +119,7 @@ export function MarketsPage() {
   const [quote, setQuote] = useState(query.quote ?? '');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'quote_volume', dir: -1 });
   const [shown, setShown] = useState(PAGE_ROWS);
+  const [view, setView] = useState<'markets' | 'assets'>(query.view === 'assets' ? 'assets' : 'markets');
   const tickers = useLoad(() => call(api.GET('/v1/tickers', { params: { query: { limit: 500 } } })).then((r) => r.tickers), [], 60_000);
   const venues = useLoad(() => call(api.GET('/v1/venues')).then((r) => r.venues), []);
 
@@ -76,10 +129,11 @@ export function MarketsPage() {
     if (search) p.set('q', search);
     if (venue) p.set('venue', venue);
     if (quote) p.set('quote', quote);
+    if (view === 'assets') p.set('view', 'assets');
     const s = p.toString();
     const want = s ? `/?${s}` : '/';
     if (location.pathname + location.search !== want) history.replaceState(null, '', want);
-  }, [search, venue, quote]);
+  }, [search, venue, quote, view]);
 
   const quotes = useMemo(() => [...new Set((tickers.data ?? []).map((t) => t.quote))].sort(), [tickers.data]);
   const rows = useMemo(() => {
@@ -128,12 +182,14 @@ export function MarketsPage() {
 
   return (
     <div>
-      <PageTitle title="Markets" sub={tickers.data ? `${rows.length} of ${tickers.data.length} markets · prices update live` : 'Every market Wick stores'}>
+      <PageTitle title={view === 'assets' ? 'Assets' : 'Markets'} sub={view === 'assets' ? 'The assets traded in the stored markets' : tickers.data ? `${rows.length} of ${tickers.data.length} markets · prices update live` : 'Every market Wick stores'}>
+        <Segmented label="View" testid="markets-view" options={[{ value: 'markets', label: 'Markets' }, { value: 'assets', label: 'Assets' }]} value={view} onChange={setView} />
         <LiveDot status={status} />
       </PageTitle>
       <Card>
         <div class="mb-3 grid grid-cols-2 gap-2 sm:flex sm:flex-wrap">
           <input type="search" aria-label="Search markets" placeholder="Search BTC, binance:ETH-USDT…" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} class={cx(inputClass, 'col-span-2 min-w-0 sm:max-w-xs sm:flex-1')} data-testid="market-search" />
+          {view === 'markets' && <>
           <select aria-label="Venue" value={venue} onChange={(e) => setVenue((e.target as HTMLSelectElement).value)} class={inputClass} data-testid="venue-filter">
             <option value="">All venues</option>
             {(venues.data ?? []).map((v) => <option key={v.id} value={v.id}>{v.name} ({v.markets})</option>)}
@@ -142,7 +198,9 @@ export function MarketsPage() {
             <option value="">All quotes</option>
             {quotes.map((q) => <option key={q} value={q}>{q}</option>)}
           </select>
+          </>}
         </div>
+        {view === 'assets' ? <AssetsTable search={search} /> : <>
         {tickers.error && <div class="mb-3"><ErrorNote error={tickers.error} retry={tickers.reload} /></div>}
         {tickers.data === undefined ? (!tickers.error && <Spinner label="Loading markets…" />) : tickers.data.length === 0 ? (
           <Empty>No markets yet. Configure a source (see the README) or run <code>npm run demo</code>; markets appear here as soon as they are discovered.</Empty>
@@ -186,6 +244,7 @@ export function MarketsPage() {
             )}
           </div>
         )}
+        </>}
       </Card>
     </div>
   );
