@@ -27,6 +27,9 @@ import { VERSION } from '../version.js';
 import { installOps } from '../ops/http.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
 import { chainRoutes } from './routes/v1/chain.js';
+import { adminConsoleRoutes } from './routes/admin/console.js';
+import { alertPreviewRoutes } from './routes/v1/alert-preview.js';
+import { loadWeb, webFallback, webRoutes } from './web.js';
 
 export interface ApiContext {
   pool: Pool;
@@ -55,7 +58,8 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
   });
-  installErrorHandling(app);
+  const web = loadWeb();
+  installErrorHandling(app, (req, reply) => webFallback(web, req, reply));
   for (const s of sharedSchemas) app.addSchema(s);
   await installOps(app, ctx);
 
@@ -94,13 +98,17 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { schema: { hide: true } }, async () => ({ name: 'wick', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/v1' }));
+  const info = () => ({ name: 'wick', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/v1', dashboard: web.index ? '/' : null });
+  // `/` is the dashboard (web/); the API's self-description moved to /v1 (and `/` still answers it to JSON clients).
+  app.get('/v1', { schema: { hide: true }, config: { scope: 'public' } }, async () => info());
+  await webRoutes(app, web, info);
   await app.register(healthRoutes(ctx));
   await app.register(marketRoutes(ctx), { prefix: '/v1' });
   await app.register(catalogRoutes(ctx), { prefix: '/v1' });
   await app.register(jobRoutes(ctx), { prefix: '/v1' });
   await app.register(metricRoutes(ctx), { prefix: '/v1' });
   await app.register(adminKeyRoutes(ctx), { prefix: '/v1/admin' });
+  await app.register(adminConsoleRoutes(ctx), { prefix: '/v1/admin' });
 
   const realtime = ctx.realtime ?? await startRealtime(ctx.pool, ctx.config, ctx.log);
   const mailer = ctx.mailer ?? new Mailer(ctx.config.mail, ctx.log.child({ component: 'mail' }));
@@ -109,6 +117,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const publicUrl = ctx.publicUrl ?? (() => ctx.config.mail.publicUrl ?? listenUrl(app));
   await app.register(streamRoutes(ctx, realtime), { prefix: '/v1' });
   await app.register(alertRoutes(ctx), { prefix: '/v1' });
+  await app.register(alertPreviewRoutes(ctx), { prefix: '/v1' });
   await app.register(authRoutes(ctx, mailer, publicUrl), { prefix: '/v1' });
   await app.register(analyticsRoutes(ctx), { prefix: '/v1' });
   await app.register(chainRoutes(ctx), { prefix: '/v1' });

@@ -33,7 +33,8 @@ function describeValidation(err: FastifyError): { field?: string; message: strin
   return { field, message: `${field ?? err.validationContext ?? 'request'}: ${message}${where}` };
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** `fallback` may answer a request no route matched (e.g. the dashboard's client-side routes); false = 404. */
+export function installErrorHandling(app: FastifyInstance, fallback?: (req: FastifyRequest, reply: FastifyReply) => boolean): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) return reply.status(err.statusCode).send(errorBody(err.statusCode, err.message, err.field));
     if (err.validation) {
@@ -52,6 +53,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.status(status >= 500 ? status : 500).send(errorBody(status >= 500 ? status : 500, 'internal error; the server log has the details'));
   });
   app.setNotFoundHandler((req, reply) => {
+    if (fallback?.(req, reply)) return reply;
     reply.status(404).send(errorBody(404, `no route ${req.method} ${req.url.split('?')[0]}`));
   });
 }
