@@ -5,7 +5,8 @@
 //   - rate windows as a sliding-window log (the cost of calls in any window of one second or
 //     one minute never exceeds the declared rate; a small guard absorbs network jitter),
 //   - day/month quotas (counted in provider_usage, so restarts do not reset them).
-// A call that may go is recorded in the same transaction, then made outside it.
+// A call that may go is recorded in the same transaction, then made outside it; when it
+// finishes its entry moves to that moment, since the provider saw it somewhere in between.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { setUpstreamQuotaRemaining } from '../ops/metrics.js';
@@ -34,7 +35,8 @@ export function quotaPeriods(now: Date, resetDay = 1): Period[] {
   ];
 }
 
-type Decision = { wait: number; reason?: string };
+/** `entry`: the rate-window row of an admitted call (moved to the call's end once it finishes). */
+type Decision = { wait: number; reason?: string; entry?: string };
 
 export class ProviderLimiter {
   private readonly softWarned = new Set<string>();
@@ -46,7 +48,7 @@ export class ProviderLimiter {
     const budget = this.providers[provider];
     const retries = budget?.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
-      await this.acquire(provider, cost, budget);
+      const entry = await this.acquire(provider, cost, budget);
       try {
         return await fn();
       } catch (e) {
@@ -57,9 +59,17 @@ export class ProviderLimiter {
         await this.pause(provider, pauseMs, `HTTP ${limited.status}`);
         this.log.warn({ provider, status: limited.status, pauseMs, attempt }, 'provider rate-limited us; pausing it');
         if (attempt >= retries) throw e;
+      } finally {
+        if (entry) await this.finished(entry);
       }
     }
   };
+
+  /** The provider saw the request at some point before now: count the call from here. */
+  private async finished(entry: string): Promise<void> {
+    await this.pool.query(`UPDATE provider_calls SET at = clock_timestamp() WHERE id = $1`, [entry])
+      .catch((e: Error) => this.log.warn({ err: e.message }, 'could not record when a provider call finished'));
+  }
 
   async pause(provider: string, ms: number, reason: string): Promise<void> {
     await this.pool.query(
@@ -69,12 +79,12 @@ export class ProviderLimiter {
     );
   }
 
-  private async acquire(provider: string, cost: number, budget: ProviderBudget | undefined): Promise<void> {
+  private async acquire(provider: string, cost: number, budget: ProviderBudget | undefined): Promise<string | undefined> {
     const maxWait = budget?.maxWait ?? 30_000;
     let waited = 0;
     for (;;) {
       const d = await withTransaction(this.pool, (c) => this.tryAcquire(c, provider, cost, budget));
-      if (d.wait === 0) return;
+      if (d.wait === 0) return d.entry;
       if (waited + d.wait > maxWait) throw new ProviderBusyError(provider, d.wait, d.reason ?? 'busy');
       await sleep(d.wait);
       waited += d.wait;
@@ -125,8 +135,9 @@ export class ProviderLimiter {
       }
     }
 
+    let entry: string | undefined;
     if (windows.length > 0) {
-      await c.query(`INSERT INTO provider_calls (provider, at, cost) VALUES ($1, clock_timestamp(), $2)`, [provider, cost]);
+      entry = (await c.query<{ id: string }>(`INSERT INTO provider_calls (provider, at, cost) VALUES ($1, clock_timestamp(), $2) RETURNING id::text`, [provider, cost])).rows[0].id;
       await c.query(`DELETE FROM provider_calls WHERE provider = $1 AND at < clock_timestamp() - interval '2 minutes'`, [provider]);
     }
     await c.query(
@@ -135,7 +146,7 @@ export class ProviderLimiter {
       [provider, periods.map((p) => p.period), periods.map((p) => p.start), cost],
     );
     if (remaining !== Infinity) setUpstreamQuotaRemaining(provider, remaining);
-    return { wait: 0 };
+    return { wait: 0, entry };
   }
 }
 
