@@ -2,7 +2,7 @@
 // no candles), aggregates USD prices asset by asset through their quotes, derives 24 h
 // statistics per market and per asset, and stores all of it in one transaction so reads
 // never see a half-written state. `now` is a parameter so runs are reproducible.
-import type { Pool } from '../db/pool.js';
+import { withTransaction, type Pool } from '../db/pool.js';
 import { aggregatePrice, logReturnStddev, type AggregatedPrice, type VenueQuote } from './aggregate.js';
 import type { AnalyticsConfig } from './config.js';
 import { fiatRates } from './rates.js';
@@ -213,21 +213,13 @@ export async function computeAnalytics(pool: Pool, cfg: AnalyticsConfig, now = D
     asset_id: asset, price_usd: p.priceUsd, ts: new Date(p.ts).toISOString(), confidence: p.confidence,
     venues: p.venues, excluded: p.excluded, computed_at: computedAt,
   }));
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     await client.query('DELETE FROM market_stats');
     await client.query('DELETE FROM asset_stats');
     await client.query('DELETE FROM asset_prices');
     await client.query('INSERT INTO market_stats SELECT * FROM jsonb_populate_recordset(null::market_stats, $1)', [JSON.stringify(stats)]);
     await client.query('INSERT INTO asset_prices SELECT * FROM jsonb_populate_recordset(null::asset_prices, $1)', [JSON.stringify(priceRows)]);
     await client.query('INSERT INTO asset_stats SELECT * FROM jsonb_populate_recordset(null::asset_stats, $1)', [JSON.stringify(assets)]);
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
   return { markets: stats.length, assets: assets.length, prices: priceRows.length };
 }

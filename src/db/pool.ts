@@ -52,11 +52,14 @@ export function createPool(o: PoolOptions): pg.Pool {
   return pool;
 }
 
-/** Runs `fn` in a transaction on one connection; commits on success, rolls back on error. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in a transaction on one connection; commits on success, rolls back on error.
+ * `begin` sets the transaction's mode (e.g. `BEGIN READ ONLY`).
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { to as copyTo } from 'pg-copy-streams';
-import type { Pool } from '../../db/pool.js';
+import { withTransaction, type Pool } from '../../db/pool.js';
 import { VERSION } from '../../version.js';
 import { END_OF_DATA, FORMAT, FORMAT_VERSION, type BackupManifest, type BackupTrailer } from './format.js';
 import { listSequences, listTables, quoteIdent } from './schema-info.js';
@@ -23,43 +23,40 @@ export async function dumpDatabase(pool: Pool, sink: Writable, opts: { level?: n
   const gzip = createGzip({ level: opts.level ?? 6 });
   gzip.pipe(sink);
   const finished = once(sink, 'finish');
-  const client = await pool.connect();
   try {
     // No statement timeout: copying a large table legitimately takes long.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query(`SET LOCAL statement_timeout = 0; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'; SET LOCAL extra_float_digits = 3`);
-    const tables = await listTables(client);
-    const migrations = (await client.query<{ name: string }>('SELECT name FROM wick_migrations ORDER BY name')).rows.map((r) => r.name);
-    const serverVersion = (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
-    const manifest: BackupManifest = {
-      format: FORMAT, version: FORMAT_VERSION, wickVersion: VERSION, createdAt: new Date().toISOString(),
-      serverVersion, migrations, tables: tables.map((t) => t.name),
-    };
-    await write(gzip, JSON.stringify(manifest) + '\n');
-    const rows: Record<string, number> = {};
-    for (const t of tables) {
-      await write(gzip, `@table ${JSON.stringify({ name: t.name, columns: t.columns })}\n`);
-      const stream = client.query(copyTo(`COPY ${quoteIdent(t.name)} (${t.columns.map(quoteIdent).join(', ')}) TO STDOUT`));
-      for await (const chunk of stream) await write(gzip, chunk as Buffer);
-      rows[t.name] = Number(stream.rowCount ?? 0);
-      await write(gzip, END_OF_DATA + '\n');
-    }
-    for (const name of await listSequences(client)) {
-      const s = await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${quoteIdent(name)}`);
-      await write(gzip, `@sequence ${JSON.stringify({ name, ...s.rows[0] })}\n`);
-    }
-    const trailer: BackupTrailer = { tables: rows };
-    await write(gzip, `@end ${JSON.stringify(trailer)}\n`);
-    await client.query('COMMIT');
+    const result = await withTransaction(pool, async (client) => {
+      await client.query(`SET LOCAL statement_timeout = 0; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'; SET LOCAL extra_float_digits = 3`);
+      const tables = await listTables(client);
+      const migrations = (await client.query<{ name: string }>('SELECT name FROM wick_migrations ORDER BY name')).rows.map((r) => r.name);
+      const serverVersion = (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
+      const manifest: BackupManifest = {
+        format: FORMAT, version: FORMAT_VERSION, wickVersion: VERSION, createdAt: new Date().toISOString(),
+        serverVersion, migrations, tables: tables.map((t) => t.name),
+      };
+      await write(gzip, JSON.stringify(manifest) + '\n');
+      const rows: Record<string, number> = {};
+      for (const t of tables) {
+        await write(gzip, `@table ${JSON.stringify({ name: t.name, columns: t.columns })}\n`);
+        const stream = client.query(copyTo(`COPY ${quoteIdent(t.name)} (${t.columns.map(quoteIdent).join(', ')}) TO STDOUT`));
+        for await (const chunk of stream) await write(gzip, chunk as Buffer);
+        rows[t.name] = Number(stream.rowCount ?? 0);
+        await write(gzip, END_OF_DATA + '\n');
+      }
+      for (const name of await listSequences(client)) {
+        const s = await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${quoteIdent(name)}`);
+        await write(gzip, `@sequence ${JSON.stringify({ name, ...s.rows[0] })}\n`);
+      }
+      const trailer: BackupTrailer = { tables: rows };
+      await write(gzip, `@end ${JSON.stringify(trailer)}\n`);
+      return { manifest, rows };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     gzip.end();
     await finished;
-    return { manifest, rows };
+    return result;
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
     gzip.destroy(e as Error);
     sink.destroy(e as Error);
     throw e;
-  } finally {
-    client.release();
   }
 }

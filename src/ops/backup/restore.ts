@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadMigrations, migrate } from '../../db/migrate.js';
-import type { Pool, PoolClient } from '../../db/pool.js';
+import { withTransaction, type Pool, type PoolClient } from '../../db/pool.js';
 import { END_OF_DATA, FORMAT, type BackupManifest, type BackupTrailer, type SequenceState, type TableHeader } from './format.js';
 import { listTables, quoteIdent } from './schema-info.js';
 
@@ -55,10 +55,8 @@ export async function restoreDatabase(pool: Pool, compressed: Readable): Promise
   const inBackup = new Set(manifest.migrations);
   await migrate(pool, { only: (name) => inBackup.has(name) });
 
-  const client = await pool.connect();
   const rows: Record<string, number> = {};
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     await client.query(`SET LOCAL statement_timeout = 0; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'`);
     for (;;) {
       const line = await next();
@@ -78,13 +76,7 @@ export async function restoreDatabase(pool: Pool, compressed: Readable): Promise
         throw new Error(`unexpected line in the backup: ${line.slice(0, 80)}`);
       }
     }
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
   const migratedAfter = await migrate(pool);
   return { manifest, rows, migratedAfter };
 }

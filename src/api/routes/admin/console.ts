@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { quotaPeriods, quotaUsage } from '../../../budgets/limiter.js';
+import { withTransaction } from '../../../db/pool.js';
 import type { ApiContext } from '../../app.js';
 import { badRequest, notFound } from '../../errors.js';
 import { credentialSecurity, errors, Nullable } from '../../schemas.js';
@@ -158,25 +159,17 @@ export const adminConsoleRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox =
     const order = `${ident(sort)} ${q.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST${table.primary_key.filter((k) => k !== sort).map((k) => `, ${ident(k)} ${q.order === 'asc' ? 'ASC' : 'DESC'}`).join('')}`;
     // Values through to_jsonb: one JSON type per column, whatever the SQL type.
     const select = table.columns.map((c) => `to_jsonb(${ident(c.name)}) AS ${ident(c.name)}`).join(', ');
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN READ ONLY');
+    return withTransaction(pool, async (client) => {
       await client.query(`SET LOCAL statement_timeout = 10000`);
       const [rows, total] = [
         await client.query(`SELECT ${select} FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ${q.limit} OFFSET ${q.offset}`, args),
         q.q || table.rows < 1_000_000 ? Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from} WHERE ${where}`, args)).rows[0].n) : table.rows,
       ];
-      await client.query('COMMIT');
       return {
         table, total, limit: q.limit, offset: q.offset,
         rows: rows.rows.map((r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, (SECRET_COLUMN.test(k) || (SECRET_TABLE.test(table.name) && k === 'value')) && v !== null ? MASK : display(v)]))),
       };
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    }, 'BEGIN READ ONLY');
   });
 };
 
