@@ -20,7 +20,7 @@ import { writeTrades } from '../src/ingest/writers.js';
 import { Mailer } from '../src/mail/mailer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { xrpEthTrades } from './helpers/fixtures.js';
-import { loopbackServer, type LoopbackServer } from './helpers/http.js';
+import { loopbackServer, type LoopbackServer, listenOnLoopback } from './helpers/http.js';
 import { smtpInbox, type Inbox } from './helpers/smtp.js';
 
 const log = pino({ level: 'silent' });
@@ -37,8 +37,7 @@ beforeAll(async () => {
   const config = parseConfig({ mail: { smtp: inbox.url, from: 'Wick <alerts@wick.test>' } });
   mailer = new Mailer(config.mail, log);
   api = await buildApi({ pool: db.pool, config, log, mailer });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+  apiUrl = await listenOnLoopback(api);
 });
 afterAll(async () => {
   await api?.close();

@@ -7,6 +7,7 @@ import { parseConfig } from '../src/config/load.js';
 import { writeMetrics, writeOrderBooks } from '../src/ingest/writers.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { NOW, seedMarkets } from './helpers/analytics-seed.js';
+import { listenOnLoopback } from './helpers/http.js';
 
 const config = parseConfig({ analytics: { fx: { EUR: 1.25 } } });
 let db: TestDatabase;
@@ -24,8 +25,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   pks = await seedMarkets(db.pool);
   const app = await buildApi({ pool: db.pool, config, log: pino({ level: 'silent' }) });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  base = await listenOnLoopback(app);
   close = () => app.close();
 });
 afterAll(async () => {

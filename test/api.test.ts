@@ -10,6 +10,7 @@ import { createSource } from '../src/sources/registry.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { FIXTURES, xrpEthTrades } from './helpers/fixtures.js';
 import { referenceCandles, type RefTrade } from './helpers/reference.js';
+import { listenOnLoopback } from './helpers/http.js';
 
 const raw = xrpEthTrades();
 const refTrades: RefTrade[] = raw.map(([ts, id, , , price, amount]) => ({ ts, id, price: String(price), amount: String(amount) }));
@@ -31,8 +32,7 @@ beforeAll(async () => {
   const log = pino({ level: 'silent' });
   await new SourceRunner(await createSource(config.sources[0], FIXTURES), db.pool, log).runPass({ kind: 'trades', every: null }, new AbortController().signal);
   const app = await buildApi({ pool: db.pool, config, log });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  base = await listenOnLoopback(app);
   close = () => app.close();
 });
 afterAll(async () => {

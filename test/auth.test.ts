@@ -10,6 +10,7 @@ import { parseConfig } from '../src/config/load.js';
 import { createPool } from '../src/db/pool.js';
 import { runWick } from './helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { listenOnLoopback } from './helpers/http.js';
 
 const log = pino({ level: 'silent' });
 let db: TestDatabase;
@@ -18,10 +19,8 @@ const extraPools: Array<ReturnType<typeof createPool>> = [];
 
 async function api(auth: Record<string, unknown> = {}, pool = db.pool, extra: Record<string, unknown> = {}): Promise<string> {
   const app = await buildApi({ pool, config: parseConfig({ auth, ...extra }), log });
-  // /coingecko/api/v3/ping is Wick's own CoinGecko-compatible route.
-  await app.listen({ host: '127.0.0.1', port: 0 });
   apps.push(app);
-  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  return listenOnLoopback(app);
 }
 
 async function call(url: string, init: RequestInit & { key?: string } = {}) {

@@ -9,6 +9,7 @@ import { writeOrderBooks } from '../src/ingest/writers.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { seedMarkets } from './helpers/analytics-seed.js';
 import { specErrors } from './helpers/coingecko-spec.js';
+import { listenOnLoopback } from './helpers/http.js';
 
 const config = parseConfig({ analytics: { fx: { EUR: 1.25 } } });
 const NOW = Math.floor(Date.now() / 60_000) * 60_000;
@@ -38,8 +39,7 @@ beforeAll(async () => {
   await db.pool.query(`UPDATE assets SET name = 'Bitcoin' WHERE id = 'BTC'`);
   await db.pool.query(`INSERT INTO asset_addresses (asset_id, platform, address) VALUES ('ETH', 'ethereum', '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2')`);
   const app = await buildApi({ pool: db.pool, config, log: pino({ level: 'silent' }) });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  base = await listenOnLoopback(app);
   close = () => app.close();
 });
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { parseConfig } from '../src/config/load.js';
 import { writeOrderBooks } from '../src/ingest/writers.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { NOW, seedMarkets } from './helpers/analytics-seed.js';
+import { listenOnLoopback } from './helpers/http.js';
 
 const config = parseConfig({ analytics: { listingVenue: 'a' } });
 let db: TestDatabase;
@@ -25,8 +26,7 @@ beforeAll(async () => {
   await writeOrderBooks(db.pool, [{ marketPk: pks.get('a:BTC-USDT')!, book: { ts: NOW - 1000, bids: [['99', '1'], ['98', '2'], ['90', '1']], asks: [['101', '1'], ['102', '3'], ['110', '1']] } }]);
   await computeAnalytics(db.pool, config.analytics, NOW);
   const app = await buildApi({ pool: db.pool, config, log: pino({ level: 'silent' }) });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  base = await listenOnLoopback(app);
   close = () => app.close();
 });
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { createSource } from '../src/sources/registry.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { FIXTURES, xrpEthTrades } from './helpers/fixtures.js';
 import { request } from 'node:http';
+import { listenOnLoopback } from './helpers/http.js';
 
 const log = pino({ level: 'silent' });
 const raw = xrpEthTrades();
@@ -24,9 +25,8 @@ const sourceCfg = { id: 'fx', type: 'replay', venue: 'binance', market: 'XRP/ETH
 
 async function api(cfg: Record<string, unknown> = {}, pool = db.pool): Promise<string> {
   const app = await buildApi({ pool, config: parseConfig(cfg), log });
-  await app.listen({ host: '127.0.0.1', port: 0 });
   apps.push(app);
-  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  return listenOnLoopback(app);
 }
 
 beforeAll(async () => {

@@ -21,6 +21,7 @@ import { unmeteredCall } from '../src/sources/types.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { xrpEthTrades } from './helpers/fixtures.js';
 import { sseClient, wsClient, type Received } from './helpers/streams.js';
+import { listenOnLoopback } from './helpers/http.js';
 
 const log = pino({ level: 'silent' });
 const MARKET = 'replay:XRP-ETH';
@@ -44,12 +45,12 @@ for (const transport of ['postgres', 'redis'] as const) {
         return p;
       };
       // Two API "processes" (own pools, own listeners) and a worker publishing ingest events.
+      urls = [];
       for (let i = 0; i < 2; i++) {
         const api = await buildApi({ pool: pool(), config, log });
-        await api.listen({ host: '127.0.0.1', port: 0 });
         apis.push(api);
+        urls.push(await listenOnLoopback(api));
       }
-      urls = apis.map((a) => `http://127.0.0.1:${(a.server.address() as { port: number }).port}`);
       worker = await startRealtime(pool(), config, log);
       const dir = await mkdtemp(join(tmpdir(), 'wick-rt-'));
       file = join(dir, 'trades.json');
@@ -158,8 +159,7 @@ describe('slow clients', () => {
     const db = await createTestDatabase();
     const config = parseConfig({ realtime: { maxQueue: 50 } });
     const api = await buildApi({ pool: db.pool, config, log });
-    await api.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+    const url = await listenOnLoopback(api);
     const pub = await startRealtime(db.pool, config, log);
     try {
       const { request } = await import('node:http');

@@ -8,7 +8,7 @@ import { parseConfig } from '../src/config/load.js';
 import { flushSentry, initSentry } from '../src/ops/sentry.js';
 import { VERSION } from '../src/version.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { loopbackServer, type LoopbackServer } from './helpers/http.js';
+import { loopbackServer, type LoopbackServer, listenOnLoopback } from './helpers/http.js';
 
 let db: TestDatabase;
 let sentry: LoopbackServer;
@@ -37,8 +37,7 @@ describe('Sentry', () => {
     const dsn = `${sentry.url.replace('http://', 'http://publickey@')}/42`;
     expect(await initSentry(parseConfig({ ops: { sentry: { environment: 'staging' } } }).ops.sentry, log, { SENTRY_DSN: dsn })).toBe(true);
     const app = await buildApi({ pool: db.pool, config: parseConfig({}), log });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const base = await listenOnLoopback(app);
     expect((await fetch(`${base}/v1/venues`)).status).toBe(200);
     expect((await fetch(`${base}/v1/markets/x/candles?resolution=7q`)).status).toBe(400); // client errors are not reported
     await db.pool.query('ALTER TABLE venues RENAME TO venues_gone');

@@ -14,6 +14,7 @@ import { parseConfig } from '../src/config/load.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { runWick } from './helpers/cli.js';
 import { smtpInbox, type Inbox } from './helpers/smtp.js';
+import { listenOnLoopback } from './helpers/http.js';
 
 const log = pino({ level: 'silent' });
 let db: TestDatabase;
@@ -25,8 +26,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   inbox = await smtpInbox();
   api = await buildApi({ pool: db.pool, config: parseConfig({ mail: { smtp: inbox.url } }), log });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+  url = await listenOnLoopback(api);
 });
 afterAll(async () => {
   await api?.close();

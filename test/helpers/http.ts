@@ -1,6 +1,8 @@
 // A real HTTP server on loopback for tests, recording every request it answers.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { listenUrl } from '../../src/api/app.js';
 
 export interface LoopbackServer {
   url: string;
@@ -37,4 +39,10 @@ export async function loopbackServer(handler: Handler): Promise<LoopbackServer> 
 export function sendJson(res: ServerResponse, body: unknown, status = 200): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** Starts a Fastify app on a free loopback port; returns its base URL. */
+export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return listenUrl(app);
 }
