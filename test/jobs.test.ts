@@ -13,18 +13,9 @@ import { createSource } from '../src/sources/registry.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { fixture } from './helpers/fixtures.js';
 import { loopbackServer, sendJson, type LoopbackServer } from './helpers/http.js';
+import { until } from './helpers/wait.js';
 
 const log = pino({ level: 'silent' });
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 describe('pg-boss jobs', () => {
   let db: TestDatabase;

@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { xrpEthTrades, type CompactTrade } from './helpers/fixtures.js';
 import { loopbackServer, sendJson, type LoopbackServer } from './helpers/http.js';
 import { sseClient, type StreamClient } from './helpers/streams.js';
+import { until } from './helpers/wait.js';
 
 const COPIES = 10;
 let db: TestDatabase;
@@ -71,15 +72,7 @@ afterAll(async () => {
 
 const env = (extra: Record<string, string> = {}) => ({ ...process.env, DATABASE_URL: db.url, WICK_CONFIG: configFile, LOG_LEVEL: 'info', ...extra });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 60_000) => until(what, fn, timeoutMs, 100);
 
 function start(role: 'api' | 'worker', extra: Record<string, string> = {}) {
   const child = spawnWick([role], { env: env(extra) });
