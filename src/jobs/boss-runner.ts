@@ -15,6 +15,7 @@
 // worker killed mid-run thus hands its job to the others within seconds, not after the
 // run's expiry (its timeout, an hour by default), during which the job could not run at all.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { QueryResultRow } from 'pg';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Pool, PoolClient } from '../db/pool.js';
@@ -87,9 +88,8 @@ export class BossRunner {
     for (const run of active.rows) {
       // Session locks are re-entrant: this process would always "get" its own runs' leases.
       if (this.running.has(run.id)) continue;
-      const free = (await this.lockQuery<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [leaseKey(run.id)])).rows[0].ok;
-      if (!free) continue;
-      await this.lockQuery(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [leaseKey(run.id)]);
+      if (!(await this.tryLock(leaseKey(run.id)))) continue;
+      await this.unlock(leaseKey(run.id));
       this.log.warn({ job: run.name, run: run.id }, 'the worker running this job is gone: failing the run so it is retried');
       await boss.fail(run.name, run.id, { message: 'the worker running it stopped mid-run (its database session ended); retried' });
     }
@@ -148,14 +148,14 @@ export class BossRunner {
     const signal = limit.signal;
     this.running.add(j.id);
     try {
-      await this.lockQuery(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [leaseKey(j.id)]);
+      await this.lockQuery(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [leaseKey(j.id)]); // waits out a reaper's brief check
       outcome = await job.run({ signal, log, pool: this.pool });
       if (outcome.failed) error = outcome.errors.map((e) => (e.scope ? `${e.scope}: ${e.error}` : e.error)).join('; ') || 'run failed';
     } catch (e) {
       error = (e as Error).message ?? String(e);
       calls = (e as { calls?: number }).calls ?? 0;
     } finally {
-      await this.lockQuery(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [leaseKey(j.id)]).catch(() => undefined);
+      await this.unlock(leaseKey(j.id)).catch(() => undefined);
       this.running.delete(j.id);
     }
     limit.done();
@@ -185,10 +185,18 @@ export class BossRunner {
   }
 
   /** A query on the lock session; a broken session (e.g. Postgres restarted) is replaced once and the query retried. */
-  private async lockQuery<R extends object = Record<string, unknown>>(sql: string, params: unknown[]): Promise<{ rows: R[] }> {
+  private async tryLock(key: string): Promise<boolean> {
+    return (await this.lockQuery<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [key])).rows[0].ok;
+  }
+
+  private async unlock(key: string): Promise<void> {
+    await this.lockQuery(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]);
+  }
+
+  private async lockQuery<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[]): Promise<{ rows: R[] }> {
     if (!this.lockClient) throw new Error('the job runner is stopped');
     try {
-      return await this.lockClient.query<R & import('pg').QueryResultRow>(sql, params);
+      return await this.lockClient.query<R>(sql, params);
     } catch (e) {
       if (this.abort.signal.aborted) throw e;
       const broken = this.lockClient;
@@ -198,7 +206,7 @@ export class BossRunner {
       broken.release(true);
       // Locks died with the old session: continuous jobs this process ran may now be claimed elsewhere.
       this.log.warn('reconnected the lock session');
-      return this.lockClient.query<R & import('pg').QueryResultRow>(sql, params);
+      return this.lockClient.query<R>(sql, params);
     }
   }
 
@@ -206,8 +214,7 @@ export class BossRunner {
     const claim = async () => {
       for (const job of jobs) {
         if (this.owned.has(job.name) || this.abort.signal.aborted) continue;
-        const r = await this.lockQuery<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [`wick-continuous:${job.name}`]);
-        if (!r.rows[0].ok) continue;
+        if (!(await this.tryLock(`wick-continuous:${job.name}`))) continue;
         this.log.info({ job: job.name }, 'this process owns the continuous job');
         const runner = new JobRunner([job], this.pool, this.log, (def, outcome, ms) => {
           void recordRun(this.pool, def.name, { startedAt: new Date(Date.now() - ms), durationMs: ms, rows: outcome.rows, calls: outcome.calls ?? 0, error: outcome.failed ? outcome.errors.map((e) => e.error).join('; ') : null, nextRunAt: null }).catch(() => undefined);
