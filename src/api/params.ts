@@ -2,6 +2,7 @@
 import type { Pool } from '../db/pool.js';
 import { parseTime } from '../config/units.js';
 import { parseResolution } from '../domain/resolution.js';
+import { parseLabels } from '../analytics/metrics.js';
 import { badRequest, notFound } from './errors.js';
 
 /** An ISO-8601 time or epoch milliseconds; undefined when absent. */
@@ -23,6 +24,13 @@ export function resolutionParam(value: string): number {
   const r = parseResolution(value);
   if (r === null) throw badRequest('resolution', `"${value}" is not a resolution: use a whole number of minutes, hours, days or weeks, e.g. 1m, 5m, 15m, 1h, 4h, 1d, 1w`);
   return r;
+}
+
+/** A metric series' `labels` query parameter: JSON ({"pair":"ETH-USDC"}) or key:value / key=value pairs separated by commas. */
+export function labelsParam(text: string | undefined): Record<string, string> {
+  const labels = parseLabels(text);
+  if (labels === null) throw badRequest('labels', `"${text}" is neither JSON like {"pair":"ETH-USDC"} nor key:value pairs separated by commas (e.g. labels=contract:0xabc,chain:ethereum)`);
+  return labels;
 }
 
 export interface MarketRow {

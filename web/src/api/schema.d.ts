@@ -1245,7 +1245,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description key:value pairs the series must have, comma-separated (e.g. contract:0xabc) */
+                    /** @description labels the series must have: key:value pairs, comma-separated (e.g. contract:0xabc), or JSON */
                     labels?: string;
                     /** @description Start (inclusive): ISO-8601 (2024-01-01T00:00:00Z) or epoch milliseconds */
                     from?: string;

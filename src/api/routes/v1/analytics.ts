@@ -6,12 +6,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { bookLiquidity } from '../../../analytics/liquidity.js';
-import { metricFigures, metricHistory, parseLabels } from '../../../analytics/metrics.js';
+import { metricFigures, metricHistory } from '../../../analytics/metrics.js';
 import { assetPrices, assetStats, converter, lastComputed, marketStats, type Converter } from '../../../analytics/read.js';
 import { primaryMarket, resolveToken, tokenChart } from '../../../analytics/tokens.js';
 import { cacheHeaders } from '../../caching.js';
 import { badRequest, errorBody, HttpError, notFound } from '../../errors.js';
-import { findMarket, timeRange } from '../../params.js';
+import { findMarket, labelsParam, timeRange } from '../../params.js';
 import { errors, Limit, MarketParams, Nullable, TimeParam } from '../../schemas.js';
 import type { ApiContext } from '../../app.js';
 
@@ -290,8 +290,7 @@ export const analyticsRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => a
       },
     },
   }, async (req) => {
-    const labels = parseLabels(req.query.labels);
-    if (labels === null) throw badRequest('labels', 'use JSON like {"pair":"ETH-USDC"} or key:value pairs separated by commas');
+    const labels = labelsParam(req.query.labels);
     const h = await metricHistory(pool, req.params.name, labels);
     if (!h) throw notFound(`no metric series "${req.params.name}" with labels ${JSON.stringify(labels)}`);
     return h;

@@ -3,23 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { badRequest, notFound } from '../../errors.js';
-import { resolutionParam, timeRange } from '../../params.js';
+import { labelsParam, resolutionParam, timeRange } from '../../params.js';
 import { errors, Limit, Nullable, TimeParam } from '../../schemas.js';
 import type { ApiContext } from '../../app.js';
 
 const AGGREGATES = { avg: 'avg(value)', last: '(array_agg(value ORDER BY ts DESC))[1]', first: '(array_agg(value ORDER BY ts))[1]', min: 'min(value)', max: 'max(value)', sum: 'sum(value)' } as const;
-
-/** "contract:0xabc,chain:ethereum" → {contract: "0xabc", chain: "ethereum"}. */
-function parseLabels(text: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!text) return out;
-  for (const part of text.split(',')) {
-    const i = part.indexOf(':');
-    if (i <= 0) throw badRequest('labels', `"${part}" is not key:value (use e.g. labels=contract:0xabc,chain:ethereum)`);
-    out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
-  }
-  return out;
-}
 
 export const metricRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => async (app) => {
   const { pool } = ctx;
@@ -66,7 +54,7 @@ export const metricRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => asyn
       tags: ['metrics'],
       params: Type.Object({ name: Type.String() }),
       querystring: Type.Object({
-        labels: Type.Optional(Type.String({ description: 'key:value pairs the series must have, comma-separated (e.g. contract:0xabc)' })),
+        labels: Type.Optional(Type.String({ description: 'labels the series must have: key:value pairs, comma-separated (e.g. contract:0xabc), or JSON' })),
         from: Type.Optional(TimeParam('Start (inclusive)')),
         to: Type.Optional(TimeParam('End (exclusive)')),
         resolution: Type.Optional(Type.String({ description: 'Bucket size (1m, 1h, 1d, 1w); raw points when omitted' })),
@@ -88,7 +76,7 @@ export const metricRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => asyn
     },
   }, async (req) => {
     const q = req.query;
-    const labels = parseLabels(q.labels);
+    const labels = labelsParam(q.labels);
     const { from, to } = timeRange(q.from, q.to);
     const seconds = q.resolution ? resolutionParam(q.resolution) : null;
     const known = await pool.query<{ id: number; labels: Record<string, string> }>(`SELECT id, labels FROM metric_series WHERE name = $1 AND labels @> $2::jsonb ORDER BY labels::text`, [req.params.name, JSON.stringify(labels)]);
