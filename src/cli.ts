@@ -2,7 +2,7 @@
 // wick: start | api | worker | migrate | ingest | config
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
-import { openDatabase } from './db/index.js';
+import { openDatabase, withDatabase } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { SourceRunner } from './ingest/runner.js';
 import { createLogger } from './log.js';
@@ -62,14 +62,10 @@ program.command('migrate')
   .addOption(configOption())
   .action(async (opts) => {
     const { config } = await load(opts);
-    const log = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, config.log.pretty);
-    const db = await openDatabase(config, log, 'migrate');
-    try {
+    await withDatabase(config, 'migrate', async (db) => {
       const applied = await migrate(db.pool);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-    } finally {
-      await db.close();
-    }
+    }, { migrate: false });
   });
 
 program.command('ingest')
@@ -132,19 +128,14 @@ users.command('create')
   .addOption(configOption())
   .action(async (opts) => {
     const { config } = await load(opts);
-    const log = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, config.log.pretty);
-    const db = await openDatabase(config, log, 'users');
-    try {
-      await migrate(db.pool);
+    await withDatabase(config, 'users', async (db) => {
       const password = opts.password ?? randomBytes(12).toString('base64url');
       const user = await createUser(db.pool, { email: opts.email, password, role: opts.admin ? 'admin' : 'user', verified: true })
         .catch((e: unknown) => {
           throw e instanceof AccountError ? new UsageError(`--${e.field}: ${e.message}`) : e;
         });
       process.stdout.write(`created ${user.role} ${user.email} (id ${user.id})${opts.password ? '' : `\npassword: ${password}`}\n`);
-    } finally {
-      await db.close();
-    }
+    }, { migrate: true });
   });
 
 const retention = program.command('retention').description('retention and downsampling as analytics.retention declares');
@@ -154,14 +145,10 @@ for (const [name, description, apply] of [['plan', 'show what a retention run wo
     .addOption(configOption())
     .action(async (opts) => {
       const { config } = await load(opts);
-      const db = await openDatabase(config, createLogger(config.log.level === 'info' ? 'warn' : config.log.level, config.log.pretty), 'retention');
-      try {
-        await migrate(db.pool);
+      await withDatabase(config, 'retention', async (db) => {
         const steps = apply ? await runRetention(db.pool, config.analytics) : await planRetention(db.pool, config.analytics);
         process.stdout.write(`${formatPlan(steps)}\n`);
-      } finally {
-        await db.close();
-      }
+      }, { migrate: true });
     });
 }
 

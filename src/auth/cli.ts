@@ -1,8 +1,7 @@
 // `wick keys create|list|revoke`.
 import { Option, type Command } from 'commander';
-import { migrate } from '../db/migrate.js';
 import type { Loader } from '../ops/cli.js';
-import { withDb } from '../ops/cli.js';
+import { withDatabase } from '../db/index.js';
 import { createApiKey, listApiKeys, revokeApiKey, SCOPES, type ApiKeyInfo, type Scope } from './api-keys.js';
 
 export function describeKey(k: ApiKeyInfo): string {
@@ -22,12 +21,11 @@ export function registerKeyCommands(program: Command, load: Loader, configOption
     .addOption(configOption())
     .action(async (opts) => {
       const loaded = await load(opts);
-      await withDb(loaded, 'keys', async (db) => {
-        await migrate(db.pool);
+      await withDatabase(loaded.config, 'keys', async (db) => {
         const { key, info } = await createApiKey(db.pool, { scope: opts.scope as Scope, rate: opts.rate, quota: opts.quota, name: opts.name });
         process.stdout.write(`${key}\n`);
         process.stderr.write(`created key ${info.id} (scope ${info.scope}); store it now, it cannot be shown again\n`);
-      });
+      }, { migrate: true });
     });
   keys.command('list')
     .description('list API keys (never their secrets)')
@@ -35,11 +33,10 @@ export function registerKeyCommands(program: Command, load: Loader, configOption
     .addOption(configOption())
     .action(async (opts) => {
       const loaded = await load(opts);
-      await withDb(loaded, 'keys', async (db) => {
-        await migrate(db.pool);
+      await withDatabase(loaded.config, 'keys', async (db) => {
         const list = await listApiKeys(db.pool, { includeRevoked: Boolean(opts.all) });
         process.stdout.write(list.length ? `${list.map(describeKey).join('\n')}\n` : 'no API keys\n');
-      });
+      }, { migrate: true });
     });
   keys.command('revoke')
     .description('revoke an API key at once (on every API replica)')
@@ -47,14 +44,13 @@ export function registerKeyCommands(program: Command, load: Loader, configOption
     .addOption(configOption())
     .action(async (id: string, opts) => {
       const loaded = await load(opts);
-      await withDb(loaded, 'keys', async (db) => {
-        await migrate(db.pool);
+      await withDatabase(loaded.config, 'keys', async (db) => {
         if (!/^\d+$/.test(id) || !(await revokeApiKey(db.pool, Number(id)))) {
           process.stderr.write(`wick: no active API key with id ${id}\n`);
           process.exitCode = 1;
           return;
         }
         process.stdout.write(`revoked key ${id}\n`);
-      });
+      }, { migrate: true });
     });
 }

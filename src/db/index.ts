@@ -2,6 +2,8 @@
 // embedded Postgres in the data directory when none is configured.
 import type { Logger } from 'pino';
 import type { WickConfig } from '../config/schema.js';
+import { createLogger } from '../log.js';
+import { migrate } from './migrate.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.js';
 import { createPool, type Pool } from './pool.js';
 
@@ -45,5 +47,20 @@ export function redactUrl(url: string): string {
     return u.toString();
   } catch {
     return '(unparseable database URL)';
+  }
+}
+
+/**
+ * Opens the database for one CLI command, runs `fn`, and closes it. Info-level logs are
+ * quieted to warnings so the command's own output stays readable; `migrate` applies pending
+ * migrations first (commands that manage migrations themselves leave it off).
+ */
+export async function withDatabase<T>(cfg: WickConfig, role: string, fn: (db: Database) => Promise<T>, opts: { migrate: boolean }): Promise<T> {
+  const db = await openDatabase(cfg, createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, cfg.log.pretty), role);
+  try {
+    if (opts.migrate) await migrate(db.pool);
+    return await fn(db);
+  } finally {
+    await db.close();
   }
 }

@@ -1,8 +1,7 @@
 // `wick budget plan` and `wick jobs list|dlq|retry|flush-dlq|run`.
 import { Option, type Command } from 'commander';
 import type { LoadedConfig } from '../config/load.js';
-import { openDatabase, type Database } from '../db/index.js';
-import { migrate } from '../db/migrate.js';
+import { withDatabase } from '../db/index.js';
 import { degrade, formatPlan } from '../budgets/plan.js';
 import { createLogger } from '../log.js';
 import { createSource } from '../sources/registry.js';
@@ -13,18 +12,6 @@ interface Helpers {
   configOption: () => Option;
   load: (opts: { config?: string }) => Promise<LoadedConfig>;
   usage: (message: string) => Error;
-}
-
-async function withDb<T>(loaded: LoadedConfig, role: string, fn: (db: Database) => Promise<T>): Promise<T> {
-  const { config } = loaded;
-  const log = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, config.log.pretty);
-  const db = await openDatabase(config, log, role);
-  try {
-    await migrate(db.pool);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
 }
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
@@ -39,7 +26,7 @@ export function registerJobCommands(program: Command, h: Helpers): void {
     .addOption(h.configOption())
     .action(async (opts) => {
       const loaded = await h.load(opts);
-      await withDb(loaded, 'budget', async (db) => {
+      await withDatabase(loaded.config, 'budget', async (db) => {
         const log = createLogger('warn', false);
         const sources = await Promise.all(loaded.config.sources.map((s) => createSource(s, loaded.baseDir)));
         try {
@@ -52,14 +39,14 @@ export function registerJobCommands(program: Command, h: Helpers): void {
         } finally {
           await Promise.allSettled(sources.map((s) => s.close?.()));
         }
-      });
+      }, { migrate: true });
     });
 
   const jobs = program.command('jobs').description('inspect and operate the job queues (the same operations as the admin API)');
   const admin = (name: string, description: string) => jobs.command(name).description(description).addOption(h.configOption());
   const run = async (opts: { config?: string }, fn: (a: JobAdmin) => Promise<void>) => {
     const loaded = await h.load(opts);
-    await withDb(loaded, 'jobs', async (db) => {
+    await withDatabase(loaded.config, 'jobs', async (db) => {
       const a = new JobAdmin(db.pool);
       try {
         await fn(a);
@@ -69,7 +56,7 @@ export function registerJobCommands(program: Command, h: Helpers): void {
       } finally {
         await a.close();
       }
-    });
+    }, { migrate: true });
   };
 
   admin('list', 'jobs with schedule, last run, last success, rows, calls, next run, last error and queue').option('--json', 'print JSON')
