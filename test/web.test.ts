@@ -203,6 +203,8 @@ describe('the dashboard in Chromium', () => {
     await book.getByText(/spread 0\.26[45] %/).waitFor();
     expect(await book.textContent()).toContain('0.001510'); // fixed decimals line the column up
     await page.locator('[data-testid="chart-info"][data-resolution="1m"]:not([data-bars="0"])').waitFor();
+    // lightweight-charts draws on its next animation frame: wait for its canvas, as for the rest.
+    await page.getByTestId('candle-chart').locator('canvas').first().waitFor();
     expect(await page.getByTestId('candle-chart').locator('canvas').count()).toBeGreaterThan(0);
     const bars1m = Number(await page.getByTestId('chart-info').getAttribute('data-bars'));
     const api1m = await (await fetch(`${base}/v1/markets/${M}/candles?resolution=1m&limit=300`)).json();
