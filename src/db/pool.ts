@@ -52,6 +52,9 @@ export function createPool(o: PoolOptions): pg.Pool {
   return pool;
 }
 
+/** A name (table, column, sequence) quoted for SQL, whatever characters it holds. */
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
 /**
  * Runs `fn` in a transaction on one connection; commits on success, rolls back on error.
  * `begin` sets the transaction's mode (e.g. `BEGIN READ ONLY`).

@@ -7,10 +7,10 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { to as copyTo } from 'pg-copy-streams';
-import { withTransaction, type Pool } from '../../db/pool.js';
+import { quoteIdent, withTransaction, type Pool } from '../../db/pool.js';
 import { VERSION } from '../../version.js';
 import { END_OF_DATA, FORMAT, FORMAT_VERSION, type BackupManifest, type BackupTrailer } from './format.js';
-import { listSequences, listTables, quoteIdent } from './schema-info.js';
+import { listSequences, listTables } from './schema-info.js';
 
 export interface DumpResult { manifest: BackupManifest; rows: Record<string, number> }
 

@@ -8,9 +8,9 @@ import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadMigrations, migrate } from '../../db/migrate.js';
-import { withTransaction, type Pool, type PoolClient } from '../../db/pool.js';
+import { quoteIdent, withTransaction, type Pool, type PoolClient } from '../../db/pool.js';
 import { END_OF_DATA, FORMAT, type BackupManifest, type BackupTrailer, type SequenceState, type TableHeader } from './format.js';
-import { listTables, quoteIdent } from './schema-info.js';
+import { listTables } from './schema-info.js';
 
 export class RestoreRefused extends Error {}
 

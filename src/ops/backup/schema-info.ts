@@ -49,4 +49,3 @@ export async function listSequences(client: pg.ClientBase): Promise<string[]> {
   return r.rows.map((x) => x.name);
 }
 
-export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { quotaPeriods, quotaUsage } from '../../../budgets/limiter.js';
-import { withTransaction } from '../../../db/pool.js';
+import { quoteIdent, withTransaction } from '../../../db/pool.js';
 import type { ApiContext } from '../../app.js';
 import { badRequest, notFound } from '../../errors.js';
 import { credentialSecurity, errors, Nullable } from '../../schemas.js';
@@ -36,7 +36,6 @@ export async function listTables(pool: ApiContext['pool']): Promise<TableInfo[]>
   return r.rows.map((t) => ({ schema: t.schema, name: t.schema === 'public' ? t.name : `${t.schema}.${t.name}`, rows: Number(t.rows), columns: t.columns ?? [], primary_key: t.pk ?? [] }));
 }
 
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 export const adminConsoleRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => async (app) => {
   const { pool } = ctx;
@@ -148,17 +147,17 @@ export const adminConsoleRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox =
     };
     const sort = check('sort', q.sort) ?? table.primary_key[0] ?? names[0];
     const column = check('column', q.column);
-    const from = `${ident(table.schema)}.${ident(table.name.split('.').pop()!)}`;
+    const from = `${quoteIdent(table.schema)}.${quoteIdent(table.name.split('.').pop()!)}`;
     const args: unknown[] = [];
     let where = 'TRUE';
     if (q.q) {
       args.push(`%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
       const searchable = (column ? [column] : names.filter((n) => !SECRET_COLUMN.test(n)));
-      where = searchable.length ? `(${searchable.map((c) => `${ident(c)}::text ILIKE $1`).join(' OR ')})` : 'FALSE';
+      where = searchable.length ? `(${searchable.map((c) => `${quoteIdent(c)}::text ILIKE $1`).join(' OR ')})` : 'FALSE';
     }
-    const order = `${ident(sort)} ${q.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST${table.primary_key.filter((k) => k !== sort).map((k) => `, ${ident(k)} ${q.order === 'asc' ? 'ASC' : 'DESC'}`).join('')}`;
+    const order = `${quoteIdent(sort)} ${q.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST${table.primary_key.filter((k) => k !== sort).map((k) => `, ${quoteIdent(k)} ${q.order === 'asc' ? 'ASC' : 'DESC'}`).join('')}`;
     // Values through to_jsonb: one JSON type per column, whatever the SQL type.
-    const select = table.columns.map((c) => `to_jsonb(${ident(c.name)}) AS ${ident(c.name)}`).join(', ');
+    const select = table.columns.map((c) => `to_jsonb(${quoteIdent(c.name)}) AS ${quoteIdent(c.name)}`).join(', ');
     return withTransaction(pool, async (client) => {
       await client.query(`SET LOCAL statement_timeout = 10000`);
       const [rows, total] = [
